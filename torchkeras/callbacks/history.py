@@ -1,0 +1,21 @@
+from .callback import Callback
+
+
+class History(Callback):
+    """Records the epoch logs of `fit` in `history` (a dict of lists) and `epoch`."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+        # Keras hands the History back on the model too (`model.history`).
+        if self.model is not None:
+            self.model.history = self

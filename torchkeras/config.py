@@ -1,0 +1,87 @@
+"""Global Keras settings: floatx, image_data_format, epsilon, layer-name counters and the call context."""
+
+import re
+import threading
+from collections import defaultdict
+
+_FLOATX = "float32"
+_IMAGE_DATA_FORMAT = "channels_last"
+_EPSILON = 1e-7
+_UIDS = defaultdict(int)
+
+
+def floatx():
+    return _FLOATX
+
+
+def set_floatx(value):
+    global _FLOATX
+    if value not in ("float16", "bfloat16", "float32", "float64"):
+        raise ValueError(
+            f"Unknown floatx type: {value!r}. Expected one of 'float16', 'bfloat16', 'float32', 'float64'."
+        )
+    _FLOATX = value
+
+
+def image_data_format():
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    global _IMAGE_DATA_FORMAT
+    data_format = str(data_format).lower()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format!r}"
+        )
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def epsilon():
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def standardize_data_format(data_format):
+    if data_format is None:
+        return image_data_format()
+    data_format = str(data_format).lower()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format!r}"
+        )
+    return data_format
+
+
+def to_snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return name
+
+
+def unique_name(prefix):
+    """Keras numbering: the first `dense`, then `dense_1`, `dense_2`, ..."""
+    n = _UIDS[prefix]
+    _UIDS[prefix] += 1
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def clear_session():
+    _UIDS.clear()
+
+
+class _CallContext(threading.local):
+    """The training flag of the outermost call, seen by layers called inside it (Keras semantics)."""
+
+    def __init__(self):
+        self.training = None
+        self.depth = 0
+
+
+call_context = _CallContext()

@@ -1,0 +1,608 @@
+"""Layer: a torch.nn.Module with Keras's layer lifecycle.
+
+__init__ validates the Keras signature; build(input_shape) runs once (on the first call or from a
+known input shape) and creates torch parameters in torch-native layout; forward() converts numpy /
+float64 inputs as Keras does, checks them against ``input_spec``, resolves the training flag
+(explicit > enclosing call > torch mode), runs ``call`` and attaches masks. Calls on symbolic
+KerasTensors record a functional-API node instead.
+"""
+
+import inspect
+import weakref
+
+import numpy as np
+import torch
+from torch import nn
+
+from torchkeras import config
+from torchkeras.keras_tensor import (KerasTensor, Node, any_symbolic, fake_tensor, flatten, map_structure,
+                                     to_keras_tensor, torch_dtype)
+from torchkeras.layers.input_spec import InputSpec, check_input
+from torchkeras.variables import KerasParameter, Variable, is_variable
+
+# Keras's base-layer keyword arguments accepted by every layer.
+_BASE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
+
+
+def standardize_shape(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, torch.Size):
+        return tuple(shape)
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, torch.Size)):
+        return [standardize_shape(s) for s in shape]
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _dtype_policy_name(dtype):
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, dict):  # a serialized DTypePolicy from a Keras config
+        return dtype.get("config", {}).get("name", config.floatx())
+    if isinstance(dtype, torch.dtype):
+        return str(dtype).replace("torch.", "")
+    return getattr(dtype, "name", str(dtype))
+
+
+class Layer(nn.Module):
+    """Base class of every torchkeras layer (Keras's ``keras.layers.Layer``)."""
+
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # As Keras: a layer whose build() was called directly counts as built.
+        if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
+            cls.build = _marking_build(cls.__dict__["build"])
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        super().__init__()
+        base = {k: kwargs.pop(k) for k in _BASE_KWARGS if k in kwargs}
+        if kwargs:
+            hint = ""
+            if "input_length" in kwargs:
+                hint = (" `input_length` is only an argument of Embedding and the recurrent layers; "
+                        "did you mean `input_shape=`?")
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}.{hint}")
+        self.name = name if name is not None else config.unique_name(config.to_snake_case(type(self).__name__))
+        if not isinstance(self.name, str):
+            raise TypeError(f"Argument `name` must be a string. Received: name={name!r}")
+        self._trainable = bool(trainable)
+        self._dtype_name = _dtype_policy_name(dtype)
+        self.autocast = autocast
+        self.built = False
+        self.supports_masking = False
+        self.input_spec = None
+        self._keras_vars = []
+        self._losses = []
+        self._inbound_nodes = []
+        self._build_shapes = None
+        self._device_cache = None
+        from torchkeras import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._batch_input_shape = self._batch_shape_from_kwargs(base)
+        # A Keras model starts in inference mode: a call without training= runs Dropout off.
+        self.training = False
+
+    @staticmethod
+    def _batch_shape_from_kwargs(base):
+        if base.get("batch_input_shape") is not None:
+            return standardize_shape(base["batch_input_shape"])
+        if base.get("input_shape") is not None:
+            shape = base["input_shape"]
+            if not isinstance(shape, (tuple, list, torch.Size)):
+                raise ValueError(f"`input_shape` must be a tuple of integers. Received: input_shape={shape!r}")
+            return (base.get("batch_size"),) + standardize_shape(shape)
+        if base.get("input_dim") is not None:
+            return (base.get("batch_size"), int(base["input_dim"]))
+        return None
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        for layer in self._flatten_layers(include_self=True):
+            layer._trainable = value
+            for v in layer._keras_vars:
+                p = v.param
+                if isinstance(p, nn.Parameter) and p.dtype.is_floating_point:
+                    p.requires_grad_(value and _created_trainable(v))
+
+    @property
+    def dtype(self):
+        return self._dtype_name if not self._dtype_name.startswith("mixed_") else "float32"
+
+    @property
+    def compute_dtype(self):
+        return {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}.get(self._dtype_name, self.dtype)
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
+
+    @property
+    def dtype_policy(self):
+        return self._dtype_name
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        if include_self:
+            yield self
+        for child in self._child_layers():
+            if recursive:
+                yield from child._flatten_layers(include_self=True, recursive=True)
+            else:
+                yield child
+
+    def _child_layers(self):
+        """Direct sub-layers in assignment order, looking through ModuleList/ModuleDict containers."""
+        seen = set()
+
+        def walk(module):
+            for m in module._modules.values():
+                if m is None or id(m) in seen:
+                    continue
+                if isinstance(m, Layer):
+                    seen.add(id(m))
+                    yield m
+                elif isinstance(m, (nn.ModuleList, nn.ModuleDict, nn.Sequential)):
+                    yield from walk(m)
+
+        return list(walk(self))
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def weights(self):
+        # Keras order: own trainable weights, own non-trainable weights, then sub-layers'.
+        own = [v for v in self._keras_vars if _created_trainable(v)]
+        own += [v for v in self._keras_vars if not _created_trainable(v)]
+        out, seen = [], set()
+        for v in own + [w for layer in self._child_layers() for w in layer.weights]:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of length '
+                f"{len(weights)}, but the layer was expecting {len(own)} weights"
+                + ("" if own or self.built else " (the layer is not built yet: call it on data or `build` it first)")
+                + f". Expected shapes: {[v.shape for v in own]}.")
+        for i, (v, w) in enumerate(zip(own, weights)):
+            w_shape = tuple(np.shape(w))
+            if w_shape != tuple(v.shape):
+                raise ValueError(
+                    f'Layer "{self.name}" weight {i} ({v.name}) has shape {tuple(v.shape)}, which is not '
+                    f"compatible with the provided weight of shape {w_shape}.")
+        for v, w in zip(own, weights):
+            v.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                "You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", synchronization="auto",
+                   name=None, overwrite_with_gradient=False):
+        """Create a weight in Keras layout; it is an nn.Parameter registered on this layer."""
+        from torchkeras import constraints, initializers, regularizers
+        shape = () if shape is None else standardize_shape(shape)
+        tdtype = torch_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if tdtype.is_floating_point else "zeros"
+        init = initializers.get(initializer)
+        with torch.no_grad():
+            value = torch.as_tensor(init(shape, dtype=tdtype)).to(tdtype)
+        if self._device_cache is not None:
+            value = value.to(self._device_cache)
+        p = KerasParameter(value, requires_grad=bool(trainable) and tdtype.is_floating_point and self.trainable)
+        if name is None:
+            name = f"variable_{len(self._keras_vars)}" if len(self._keras_vars) else "variable"
+        p.__dict__.update(_keras_name=name, _keras_layer=weakref.ref(self), _keras_trainable=bool(trainable),
+                          _keras_regularizer=regularizers.get(regularizer),
+                          _keras_constraint=constraints.get(constraint))
+        attr = name if name.isidentifier() else "variable"
+        base, i = attr, 1
+        while attr in self.__dict__ or attr in self._parameters or attr in self._modules or attr in self._buffers \
+                or hasattr(type(self), attr):
+            attr, i = f"{base}_{i}", i + 1
+        self.register_parameter(attr, p)
+        self._keras_vars.append(p)
+        return p
+
+    def _track_variable(self, owner, attr, name, to_keras=None, to_torch=None, trainable=True,
+                        regularizer=None, constraint=None, assign_fn=None):
+        """Expose a torch parameter/buffer of `owner` (this layer or its torch module) as a Keras weight."""
+        v = Variable(owner, attr, name, layer=self, to_keras=to_keras, to_torch=to_torch, trainable=trainable,
+                     regularizer=regularizer, constraint=constraint, assign_fn=assign_fn)
+        p = v.param
+        if isinstance(p, nn.Parameter):
+            p.requires_grad_(bool(trainable) and self.trainable)
+        self._keras_vars.append(v)
+        return v
+
+    def __setattr__(self, name, value):
+        # Keras tracks layers held in lists and dicts of a subclassed layer/model; torch does not.
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, nn.Module) for v in value) \
+                and not name.startswith("_"):
+            value = nn.ModuleList(value)
+        elif isinstance(value, dict) and value and all(isinstance(v, nn.Module) for v in value.values()) \
+                and all(isinstance(k, str) for k in value) and not name.startswith("_"):
+            value = nn.ModuleDict(value)
+        elif isinstance(value, KerasParameter) and any(v is value for v in self._keras_vars):
+            # `self.w = self.add_weight(...)`: store it under the attribute name, once.
+            for k, p in list(self._parameters.items()):
+                if p is value and k != name:
+                    del self._parameters[k]
+        super().__setattr__(name, value)
+
+    # ------------------------------------------------------------------ losses
+    @property
+    def losses(self):
+        out = []
+        for layer in self._flatten_layers(include_self=True):
+            out.extend(layer._losses)
+            if layer.trainable:
+                for v in layer._keras_vars:
+                    if v.regularizer is not None and v.trainable:
+                        out.append(v.regularizer(v.value))
+        return out
+
+    def add_loss(self, loss):
+        if callable(loss) and not isinstance(loss, torch.Tensor):
+            loss = loss()
+        self._losses.append(loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss))
+
+    # ------------------------------------------------------------------ build
+    def build(self, input_shape=None):
+        self.built = True
+
+    def _maybe_build(self, shapes, device=None):
+        if self.built:
+            return
+        if device is not None and device.type != "cpu":
+            self._device_cache = device
+        arg = shapes
+        self.build(arg)
+        self.built = True
+        self._build_shapes = shapes
+        if device is not None and device.type != "cpu":
+            self.to(device)
+
+    def build_from_config(self, cfg):
+        shape = cfg.get("input_shape") if cfg else None
+        if shape is not None:
+            self._maybe_build(standardize_shape(shape))
+
+    def get_build_config(self):
+        if self._build_shapes is not None:
+            return {"input_shape": self._build_shapes}
+        return None
+
+    def _device(self):
+        if self._device_cache is None:
+            for p in self.parameters():
+                self._device_cache = p.device
+                break
+            else:
+                for b in self.buffers():
+                    self._device_cache = b.device
+                    break
+        return self._device_cache
+
+    def _apply(self, fn, *args, **kwargs):
+        out = super()._apply(fn, *args, **kwargs)
+        for layer in self.modules():
+            if isinstance(layer, Layer):
+                layer._device_cache = None
+        return out
+
+    # ------------------------------------------------------------------ call
+    @classmethod
+    def _call_args(cls):
+        sig = cls.__dict__.get("_call_sig")
+        if sig is None:
+            params = inspect.signature(cls.call).parameters
+            var_kw = any(p.kind == p.VAR_KEYWORD for p in params.values())
+            sig = ("training" in params or var_kw, "mask" in params or var_kw)
+            cls._call_sig = sig
+        return sig
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def _convert_input(self, x):
+        if isinstance(x, torch.Tensor):
+            if self.autocast and x.dtype == torch.float64 and self.compute_dtype != "float64":
+                x = x.to(torch_dtype(self.compute_dtype))
+            return x
+        if isinstance(x, np.ndarray) or isinstance(x, (list, float, int, np.generic)) and not any_symbolic(x):
+            arr = np.asarray(x)
+            if arr.dtype == object:
+                raise TypeError(f'Layer "{self.name}" received an input it cannot convert to a tensor: {type(x)}')
+            t = torch.from_numpy(arr) if arr.dtype != np.float64 else torch.from_numpy(arr.astype(np.float32))
+            if t.is_floating_point() and self.autocast and self.compute_dtype != "float64":
+                t = t.to(torch_dtype(self.compute_dtype))
+            dev = self._device()
+            return t.to(dev) if dev is not None else t
+        if is_variable(x):
+            return x.value
+        return x
+
+    def _check_inputs(self, inputs):
+        spec = self.input_spec
+        if spec is None:
+            return
+        if isinstance(spec, (list, tuple)):
+            for i, (s, x) in enumerate(zip(spec, flatten(inputs))):
+                if s is not None and hasattr(x, "shape"):
+                    check_input(s, tuple(x.shape), self.name, i)
+        elif hasattr(inputs, "shape"):
+            check_input(spec, tuple(inputs.shape), self.name)
+
+    def forward(self, inputs, *args, **kwargs):
+        # Hot path: one built float32 tensor, no extra positional args.
+        if type(inputs) is not torch.Tensor or args or not self.built or inputs.dtype is torch.float64:
+            return self._forward_general(inputs, *args, **kwargs)
+        spec = self.input_spec
+        if spec is not None and not spec.quick_ok(inputs):
+            check_input(spec, tuple(inputs.shape), self.name)
+        return self._run_call(inputs, args, kwargs)
+
+    def _forward_general(self, inputs, *args, **kwargs):
+        if any_symbolic(inputs) or (args and any_symbolic(args)):
+            return self._symbolic_call(inputs, *args, **kwargs)
+        if isinstance(inputs, (list, tuple)):
+            inputs = type(inputs)(self._convert_input(x) for x in inputs)
+        elif isinstance(inputs, dict):
+            inputs = {k: self._convert_input(x) for k, x in inputs.items()}
+        else:
+            inputs = self._convert_input(inputs)
+        if not self.built:
+            shapes = map_structure(lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, inputs)
+            dev = next((t.device for t in flatten(inputs) if isinstance(t, torch.Tensor)), None)
+            self._maybe_build(shapes, dev)
+        self._check_inputs(inputs)
+        return self._run_call(inputs, args, kwargs)
+
+    def _run_call(self, inputs, args, kwargs):
+        if self._losses:
+            self._losses = []
+        has_training, has_mask = self._call_args()
+        ctx = config.call_context
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = ctx.training if ctx.depth else self.training
+        mask = kwargs.pop("mask", None)
+        if mask is None and (has_mask or self.supports_masking):
+            mask = self._input_mask(inputs)
+        if has_training:
+            kwargs["training"] = training
+        if has_mask and mask is not None:
+            kwargs["mask"] = mask
+        prev = ctx.training
+        ctx.training = training
+        ctx.depth += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            ctx.depth -= 1
+            ctx.training = prev
+        if self.activity_regularizer is not None:
+            for o in flatten(outputs):
+                self._losses.append(self.activity_regularizer(o) / o.shape[0])
+        if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            out_mask = self.compute_mask(inputs, mask)
+            if out_mask is not None:
+                self._attach_mask(outputs, out_mask)
+        return outputs
+
+    @staticmethod
+    def _input_mask(inputs):
+        if type(inputs) is torch.Tensor:
+            return inputs.__dict__.get("_keras_mask") if inputs.__dict__ else None
+        if isinstance(inputs, (list, tuple)):
+            masks = [getattr(x, "_keras_mask", None) for x in inputs]
+            return None if all(m is None for m in masks) else masks
+        return getattr(inputs, "_keras_mask", None)
+
+    @staticmethod
+    def _attach_mask(outputs, out_mask):
+        if isinstance(outputs, torch.Tensor):
+            try:
+                outputs._keras_mask = out_mask
+            except (AttributeError, RuntimeError):
+                pass
+        elif isinstance(outputs, (list, tuple)):
+            masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outputs)
+            for o, m in zip(outputs, masks):
+                if isinstance(o, torch.Tensor) and m is not None:
+                    o._keras_mask = m
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.supports_masking:
+            return None
+        return mask
+
+    # ------------------------------------------------------------------ symbolic
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+        if not self.built:
+            self._maybe_build(shapes)
+        self._check_inputs(inputs)
+        try:
+            out_struct = self.compute_output_spec(inputs, *args, **kwargs)
+        except NotImplementedError:
+            out_struct = self._infer_output_spec(inputs, *args, **kwargs)
+        node = Node(self, (inputs,) + args, kwargs, out_struct)
+        for i, t in enumerate(node.flat_outputs):
+            t._keras_history = (node, i)
+            if t.name is None:
+                t.name = self.name
+        self._inbound_nodes.append(node)
+        return out_struct
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Symbolic outputs from `compute_output_shape` (layers that override it) or by a fake run."""
+        if type(self).compute_output_shape is Layer.compute_output_shape:
+            raise NotImplementedError
+        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+        out = self.compute_output_shape(shapes)
+        dtype = self.compute_dtype
+        if isinstance(out, list) and out and isinstance(out[0], (tuple, list)):
+            return [KerasTensor(s, dtype) for s in out]
+        return KerasTensor(out, dtype)
+
+    def _infer_output_spec(self, inputs, *args, **kwargs):
+        from torch._subclasses.fake_tensor import FakeTensorMode
+
+        sentinels = set()
+        kwargs = dict(kwargs)
+        kwargs.setdefault("training", False)
+        try:
+            with FakeTensorMode(allow_non_fake_inputs=True):
+                fake_in = map_structure(lambda t: fake_tensor(t, sentinels, "cpu") if isinstance(t, KerasTensor)
+                                        else t, (inputs, args, kwargs))
+                out = self._run_for_spec(*fake_in)
+        except Exception:
+            # Data-dependent ops (.item(), boolean masks) need real values: run once on zeros.
+            sentinels = set()
+            real_in = map_structure(lambda t: fake_tensor(t, sentinels, "cpu") if isinstance(t, KerasTensor)
+                                    else t, (inputs, args, kwargs))
+            with torch.no_grad():
+                out = self._run_for_spec(*real_in)
+        return map_structure(lambda t: to_keras_tensor(t, sentinels) if isinstance(t, torch.Tensor) else t, out)
+
+    def _run_for_spec(self, inputs, args, kwargs):
+        has_training, has_mask = self._call_args()
+        if not has_training:
+            kwargs.pop("training", None)
+        ctx = config.call_context
+        prev, ctx.training = ctx.training, False
+        ctx.depth += 1
+        try:
+            out = self.call(inputs, *args, **kwargs)
+        finally:
+            ctx.depth -= 1
+            ctx.training = prev
+        self._losses = []
+        return out
+
+    def compute_output_shape(self, input_shape):
+        """Shape arithmetic; the default runs `call` on fake tensors."""
+        shapes = standardize_shape(input_shape)
+        if isinstance(shapes, list):
+            spec = self._infer_output_spec([KerasTensor(s) for s in shapes])
+        else:
+            spec = self._infer_output_spec(KerasTensor(shapes))
+        return map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, spec)
+
+    # ------------------------------------------------------------------ graph info
+    def _node_attr(self, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} has never been called and thus has no defined {attr}.")
+        node = self._inbound_nodes[0]
+        if attr == "output":
+            return node.outputs
+        ins = node.args[0]
+        return ins
+
+    @property
+    def input(self):
+        return self._node_attr("input")
+
+    @property
+    def output(self):
+        return self._node_attr("output")
+
+    @property
+    def input_shape(self):
+        if self._inbound_nodes:
+            return map_structure(lambda t: t.shape, self._node_attr("input"))
+        if self._build_shapes is not None:
+            return self._build_shapes
+        raise AttributeError(f"The layer {self.name} has never been called and thus has no defined input shape.")
+
+    @property
+    def output_shape(self):
+        if self._inbound_nodes:
+            return map_structure(lambda t: t.shape, self._node_attr("output"))
+        if self._build_shapes is not None:
+            return self.compute_output_shape(self._build_shapes)
+        raise AttributeError(f"The layer {self.name} has never been called and thus has no defined output shape.")
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        cfg = {"name": self.name, "trainable": self.trainable,
+               "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                         "config": {"name": self._dtype_name}, "registered_name": None}}
+        if self._batch_input_shape is not None:
+            cfg["batch_input_shape"] = self._batch_input_shape
+        return cfg
+
+    @classmethod
+    def from_config(cls, cfg):
+        cfg = dict(cfg)
+        if "batch_shape" in cfg and "batch_input_shape" not in cfg:
+            cfg["batch_input_shape"] = cfg.pop("batch_shape")
+        return cls(**cfg)
+
+    def extra_repr(self):
+        return f"name={self.name!r}, built={self.built}"
+
+    def __repr__(self):
+        return super().__repr__()
+
+
+def _marking_build(build):
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        out = build(self, *args, **kwargs)
+        self.built = True
+        if self._build_shapes is None and args:
+            self._build_shapes = standardize_shape(args[0]) if args[0] is not None else None
+        return out
+
+    wrapper._marks_built = True
+    return wrapper
+
+
+def _created_trainable(v):
+    if isinstance(v, Variable):
+        return v._trainable
+    return v.__dict__.get("_keras_trainable", True)

@@ -1,0 +1,179 @@
+"""Crossentropy losses (per sample), with tf.keras's logits trick and eps=1e-7 clipping.
+
+If y_pred carries ``_keras_logits`` (set by a softmax/sigmoid activation), tf.keras computes
+from those logits and skips clipping, even when from_logits=False: we do the same."""
+
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from ._utils import EPSILON, get_logits, squeeze_or_expand_to_same_rank, to_tensor
+
+
+def _shape(t):
+    return tuple(t.shape)
+
+
+def _pred(y_pred):
+    y_pred = to_tensor(y_pred)
+    if not y_pred.is_floating_point():
+        y_pred = y_pred.to(torch.float32)
+    return y_pred
+
+
+def _resolve_logits(y_pred, from_logits, fn_name, act):
+    logits = get_logits(y_pred)
+    if logits is None:
+        return y_pred, from_logits
+    if from_logits:
+        warnings.warn(
+            f"`{fn_name}` received `from_logits=True`, but the `output` argument was produced by "
+            f"a {act} activation and thus does not represent logits. Was this intended?",
+            stacklevel=3,
+        )
+    return logits.to(y_pred.dtype), True
+
+
+def _check_axis(axis):
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
+
+
+def _check_one_hot(y_true, y_pred, fn_name):
+    if _shape(y_true) == _shape(y_pred):
+        return
+    hint = ""
+    if y_true.dim() == y_pred.dim() - 1 or (y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1):
+        hint = (" These look like integer class labels: use sparse_categorical_crossentropy "
+                "(or one-hot encode them with keras.utils.to_categorical).")
+    raise ValueError(
+        f"{fn_name} expects y_true to be one-hot encoded with the same shape as y_pred "
+        f"{_shape(y_pred)}, but received y_true with shape {_shape(y_true)}.{hint}"
+    )
+
+
+def _smooth(y_true, label_smoothing, num_classes):
+    if label_smoothing:
+        return y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
+    return y_true
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    _check_axis(axis)
+    y_pred = _pred(y_pred)
+    y_true = to_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
+    if y_pred.shape[-1] == 1:
+        warnings.warn(
+            "In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, "
+            f"num_classes) with num_classes > 1. Received: y_pred.shape={_shape(y_pred)}. "
+            "Consider using 'binary_crossentropy' if you only have 2 classes.",
+            SyntaxWarning, stacklevel=2,
+        )
+    _check_one_hot(y_true, y_pred, "categorical_crossentropy")
+    y_true = _smooth(y_true, label_smoothing, y_true.shape[-1])
+    output, from_logits = _resolve_logits(y_pred, from_logits, "categorical_crossentropy",
+                                          "Softmax")
+    if from_logits:
+        return -torch.sum(y_true * torch.log_softmax(output, dim=axis), dim=axis)
+    # normalise first, then clip (the sparse version does the opposite)
+    output = output / torch.sum(output, dim=axis, keepdim=True)
+    output = torch.clamp(output, EPSILON, 1.0 - EPSILON)
+    return -torch.sum(y_true * torch.log(output), dim=axis)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    y_pred = _pred(y_pred)
+    y_true = to_tensor(y_true, device=y_pred.device)
+    if axis != -1 and axis != y_pred.dim() - 1:
+        raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
+    if y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1:
+        y_true = y_true.squeeze(-1)
+    if _shape(y_true) != _shape(y_pred)[:-1]:
+        hint = ""
+        if _shape(y_true) == _shape(y_pred):
+            hint = " These look like one-hot labels: use categorical_crossentropy."
+        raise ValueError(
+            "sparse_categorical_crossentropy expects integer class labels y_true of shape "
+            f"{_shape(y_pred)[:-1]} (or {_shape(y_pred)[:-1] + (1,)}) for y_pred of shape "
+            f"{_shape(y_pred)}, but received y_true with shape {_shape(y_true)}.{hint}"
+        )
+    valid = None
+    if ignore_class is not None:
+        valid = y_true != ignore_class
+        y_true = torch.where(valid, y_true, torch.zeros_like(y_true))
+        # a fresh tensor: like tf.where, this drops any remembered logits
+        y_pred = torch.where(valid.unsqueeze(-1), y_pred, torch.zeros_like(y_pred))
+    target = y_true.to(torch.int64)
+    output, from_logits = _resolve_logits(y_pred, from_logits, "sparse_categorical_crossentropy",
+                                          "Softmax")
+    if not from_logits:
+        # clip first, then the softmax-CE renormalises: -log p_t + log sum_j p_j
+        output = torch.log(torch.clamp(output, EPSILON, 1.0 - EPSILON))
+    num_classes = output.shape[-1]
+    res = F.cross_entropy(output.reshape(-1, num_classes), target.reshape(-1), reduction="none")
+    res = res.reshape(target.shape)
+    if valid is not None:
+        res = torch.where(valid, res, torch.zeros_like(res))
+        res._keras_mask = valid
+    return res
+
+
+def _bce_elementwise(target, y_pred, from_logits):
+    output, from_logits = _resolve_logits(y_pred, from_logits, "binary_crossentropy", "Sigmoid")
+    if from_logits:
+        return F.relu(output) - output * target + torch.log1p(torch.exp(-torch.abs(output)))
+    output = torch.clamp(output, EPSILON, 1.0 - EPSILON)
+    return -(target * torch.log(output) + (1.0 - target) * torch.log(1.0 - output))
+
+
+def _binary_prepare(y_true, y_pred, fn_name):
+    y_pred = _pred(y_pred)
+    y_true = to_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if _shape(y_true) != _shape(y_pred):
+        raise ValueError(
+            f"{fn_name} expects y_true with the same shape as y_pred {_shape(y_pred)} (one 0/1 "
+            f"label per output unit), but received y_true with shape {_shape(y_true)}. For "
+            "integer class labels use sparse_categorical_crossentropy."
+        )
+    return y_true, y_pred
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _binary_prepare(y_true, y_pred, "binary_crossentropy")
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return torch.mean(_bce_elementwise(y_true, y_pred, from_logits), dim=axis)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _binary_prepare(y_true, y_pred, "binary_focal_crossentropy")
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = torch.sigmoid(y_pred)
+    bce = _bce_elementwise(y_true, y_pred, False)
+    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
+    focal_bce = torch.pow(1.0 - p_t, gamma) * bce
+    if apply_class_balancing:
+        focal_bce = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal_bce
+    return torch.mean(focal_bce, dim=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    _check_axis(axis)
+    y_pred = _pred(y_pred)
+    y_true = to_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
+    _check_one_hot(y_true, y_pred, "categorical_focal_crossentropy")
+    y_true = _smooth(y_true, label_smoothing, y_true.shape[-1])
+    if from_logits:
+        y_pred = torch.softmax(y_pred, dim=axis)
+    output = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
+    output = torch.clamp(output, EPSILON, 1.0 - EPSILON)
+    cce = -y_true * torch.log(output)
+    focal = alpha * torch.pow(1.0 - output, gamma) * cce
+    return torch.sum(focal, dim=axis)
+

@@ -1,0 +1,190 @@
+"""Functional models: a graph of layer calls on symbolic tensors, compiled once into a flat plan."""
+
+from torchkeras.keras_tensor import KerasTensor, flatten, map_structure
+from torchkeras.layers.core.input_layer import InputLayer
+from torchkeras.models.model import Model
+
+
+class _Slot:
+    """Marks where a tensor computed earlier in the plan is substituted into a call's arguments."""
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+def _fill(template, slots):
+    if isinstance(template, _Slot):
+        return slots[template.index]
+    if isinstance(template, list):
+        return [_fill(t, slots) for t in template]
+    if isinstance(template, tuple):
+        return tuple(_fill(t, slots) for t in template)
+    if isinstance(template, dict):
+        return {k: _fill(v, slots) for k, v in template.items()}
+    return template
+
+
+def _check_structure(struct, arg):
+    for t in flatten(struct):
+        if not isinstance(t, KerasTensor):
+            raise TypeError(f"All `{arg}` of a functional Model must be symbolic tensors from `keras.Input` or "
+                            f"layer calls on them. Received a {type(t).__name__}: {t!r}")
+
+
+class Functional(Model):
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        # Keras 2 spelling Model(input=..., output=...).
+        if inputs is None and "input" in kwargs:
+            inputs = kwargs.pop("input")
+        if outputs is None and "output" in kwargs:
+            outputs = kwargs.pop("output")
+        if inputs is None or outputs is None:
+            raise ValueError("A functional Model needs both `inputs` and `outputs`: Model(inputs=x, outputs=y).")
+        super().__init__(name=name or _functional_name(), trainable=trainable, **kwargs)
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        _check_structure(inputs, "inputs")
+        _check_structure(outputs, "outputs")
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._build_plan()
+        self.built = True
+        self._build_shapes = map_structure(lambda t: t.shape, inputs)
+
+    def _build_plan(self):
+        flat_in = flatten(self._inputs_struct)
+        flat_out = flatten(self._outputs_struct)
+        input_ids = {id(t) for t in flat_in}
+        order, seen = [], set()
+
+        def visit(t, path):
+            node = t._keras_history[0] if t._keras_history else None
+            if node is None:
+                raise ValueError(f"Tensor {t!r} was not produced by a layer call; it cannot be a model output.")
+            if id(node) in seen or id(t) in input_ids:
+                if id(t) in input_ids and id(node) not in seen:
+                    seen.add(id(node))
+                    order.append(node)
+                return
+            if isinstance(node.layer, InputLayer):
+                raise ValueError(
+                    f"Graph disconnected: cannot obtain value for tensor {t!r} at layer \"{node.layer.name}\": "
+                    f"it is an Input that is not among the model's `inputs` "
+                    f"({[x.name for x in flat_in]}). Add it to `inputs`, or build the output from the given inputs.")
+            for parent in node.input_tensors:
+                visit(parent, path)
+            seen.add(id(node))
+            order.append(node)
+
+        for t in flat_out:
+            visit(t, ())
+        used = {id(n.flat_outputs[0]) for n in order if isinstance(n.layer, InputLayer)}
+        unused = [t.name for t in flat_in if id(t) not in used and id(t) not in
+                  {id(x) for n in order for x in n.input_tensors}]
+        if unused:
+            raise ValueError(f"Model inputs {unused} are not connected to any of the model's outputs. Remove them "
+                             "from `inputs`, or use them to compute an output.")
+        # Inputs first, in the order given (Keras's model.layers lists InputLayers where the walk meets them).
+        slot_of = {}
+        for t in flat_in:
+            slot_of[id(t)] = len(slot_of)
+        self._input_slots = [slot_of[id(t)] for t in flat_in]
+        plan, layers = [], []
+        for node in order:
+            layer = node.layer
+            if layer not in layers:
+                layers.append(layer)
+            if isinstance(layer, InputLayer) and id(node.flat_outputs[0]) in slot_of:
+                continue
+            args = map_structure(lambda x: _Slot(slot_of[id(x)]) if isinstance(x, KerasTensor) else x, node.args)
+            kwargs = map_structure(lambda x: _Slot(slot_of[id(x)]) if isinstance(x, KerasTensor) else x, node.kwargs)
+            out_slots = []
+            for t in node.flat_outputs:
+                slot_of[id(t)] = len(slot_of)
+                out_slots.append(slot_of[id(t)])
+            simple = len(args) == 1 and isinstance(args[0], _Slot) and not kwargs and len(out_slots) == 1 \
+                and isinstance(node.outputs, KerasTensor)
+            plan.append((layer, args, kwargs, out_slots, simple, node.outputs))
+        for i, layer in enumerate(layers):
+            self.add_module(str(i), layer)
+        self._plan = plan
+        self._n_slots = len(slot_of)
+        self._output_slots = map_structure(lambda t: slot_of[id(t)], self._outputs_struct)
+
+    @property
+    def inputs(self):
+        return flatten(self._inputs_struct)
+
+    @property
+    def outputs(self):
+        return flatten(self._outputs_struct)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        return map_structure(lambda t: t.shape, self._inputs_struct)
+
+    @property
+    def output_shape(self):
+        return map_structure(lambda t: t.shape, self._outputs_struct)
+
+    @property
+    def layers(self):
+        return [layer for layer in self._child_layers() if not getattr(layer, "_is_op", False)]
+
+    def _flat_inputs(self, inputs):
+        struct = self._inputs_struct
+        if isinstance(inputs, dict):
+            names = [t.name for t in flatten(struct)]
+            if isinstance(struct, dict):
+                return [inputs[k] for k in struct]
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(f"Model {self.name!r} expects inputs named {names}; the dict passed lacks {missing}.")
+            return [inputs[n] for n in names]
+        if isinstance(inputs, (list, tuple)):
+            flat = list(inputs)
+        else:
+            flat = [inputs]
+        if len(flat) != len(self._input_slots):
+            raise ValueError(f"Model {self.name!r} expects {len(self._input_slots)} input(s), but it received "
+                             f"{len(flat)} input tensors.")
+        return flat
+
+    def call(self, inputs, training=None, mask=None):
+        slots = [None] * self._n_slots
+        for s, x in zip(self._input_slots, self._flat_inputs(inputs)):
+            slots[s] = x
+        for layer, args, kwargs, out_slots, simple, out_struct in self._plan:
+            if simple:
+                slots[out_slots[0]] = layer(slots[args[0].index])
+                continue
+            out = layer(*_fill(args, slots), **_fill(kwargs, slots))
+            for s, o in zip(out_slots, flatten(out)):
+                slots[s] = o
+        return map_structure(lambda s: slots[s], self._output_slots)
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        return map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+
+    def get_config(self):
+        from torchkeras.models.functional_config import functional_config
+        return functional_config(self)
+
+
+def _functional_name():
+    from torchkeras import config
+    return config.unique_name("functional")

@@ -1,0 +1,100 @@
+"""Model: a Layer with Keras's training API (Trainer); `Model(inputs, outputs)` builds a Functional."""
+
+import torch
+
+from torchkeras.keras_tensor import flatten
+from torchkeras.layers.layer import Layer, standardize_shape
+from torchkeras.trainers.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Keras's Model: functional (`Model(inputs, outputs)`) or subclassed (override `call`)."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs
+                             or "input" in kwargs or "output" in kwargs):
+            from torchkeras.models.functional import Functional
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        if args:
+            raise TypeError(f"Model() got unexpected positional arguments {args}. A subclassed model takes keyword "
+                            "arguments only; a functional model is built with Model(inputs, outputs).")
+        super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self._init_trainer()
+
+    @property
+    def layers(self):
+        return [layer for layer in self._child_layers() if not getattr(layer, "_is_op", False)]
+
+    def get_layer(self, name=None, index=None):
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if index is not None:
+            layers = self.layers
+            if len(layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(layers)} layers.")
+            return layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def build(self, input_shape=None):
+        """Subclassed models build by running `call` once on zeros of the given shape (batch None -> 1)."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError(f"Model {self.name!r} cannot be built without an input shape. Call it on data, "
+                             "or pass `input_shape` to `build()`.")
+        shapes = standardize_shape(input_shape)
+        dev = self._device_cache
+
+        def zeros(s):
+            return torch.zeros([1 if d is None else d for d in s], device=dev)
+
+        x = [zeros(s) for s in shapes] if isinstance(shapes, list) else zeros(shapes)
+        self.built = True
+        self._build_shapes = shapes
+        with torch.no_grad():
+            self.forward(x, training=False)
+
+    def _maybe_build(self, shapes, device=None):
+        if self.built:
+            return
+        if type(self).build is not Model.build:
+            return super()._maybe_build(shapes, device)
+        # A subclassed model builds its sub-layers by running call() on the real first batch.
+        if device is not None and device.type != "cpu":
+            self._device_cache = device
+        self.built = True
+        self._build_shapes = shapes
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        from torchkeras.utils.summary_utils import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
+
+    @property
+    def output_names(self):
+        outs = getattr(self, "_outputs_struct", None)
+        if outs is None:
+            return ["output_0"] if not isinstance(getattr(self, "_last_outputs", None), (list, tuple)) else \
+                [f"output_{i}" for i in range(len(self._last_outputs))]
+        return [t._keras_history[0].layer.name for t in flatten(outs)]
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+    def to_json(self, **kwargs):
+        import json
+        from torchkeras.utils.serialization import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), **kwargs)

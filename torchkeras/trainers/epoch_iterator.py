@@ -1,0 +1,178 @@
+"""EpochIterator: yields (step, (x, y, sample_weight)) batches on the model's device."""
+
+import inspect
+import math
+
+import numpy as np
+import torch
+
+from . import data_adapter as da
+from .tree import map_structure
+
+
+class _ArraySource:
+    def __init__(self, x, y, sw, batch_size, shuffle, device):
+        self.arrays = (x, y, sw)
+        self.n = da.num_samples(x)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        total = sum(t.numel() * t.element_size() for t in da.flatten(self.arrays))
+        if device is not None and torch.device(device).type != "cpu" and total <= da._DEVICE_CACHE_BYTES:
+            self.arrays = da.to_device(self.arrays, device)
+            self.device = None  # already there
+        else:
+            self.device = device
+        self.num_batches = int(math.ceil(self.n / batch_size))
+
+    def __iter__(self):
+        bs, n = self.batch_size, self.n
+        storage = da.first_leaf(self.arrays[0]).device
+        if self.shuffle == "batch":
+            order = torch.randperm(self.num_batches).tolist()
+            for b in order:
+                idx = torch.arange(b * bs, min((b + 1) * bs, n), device=storage)
+                idx = idx[torch.randperm(idx.numel(), device=storage)]
+                yield self._take(idx)
+        elif self.shuffle:
+            perm = torch.randperm(n, device=storage)
+            for b in range(self.num_batches):
+                yield self._take(perm[b * bs:(b + 1) * bs])
+        else:
+            for b in range(self.num_batches):
+                sl = slice(b * bs, (b + 1) * bs)
+                yield da.to_device(map_structure(lambda t: t[sl], self.arrays), self.device)
+
+    def _take(self, idx):
+        return da.to_device(map_structure(lambda t: t[idx], self.arrays), self.device)
+
+
+class _PyDatasetSource:
+    """Keras PyDataset / Sequence: item i is batch i; `on_epoch_end` after each pass."""
+
+    def __init__(self, ds, shuffle, device):
+        self.ds, self.shuffle, self.device = ds, shuffle, device
+        self.num_batches = len(ds)
+
+    def __iter__(self):
+        order = np.random.permutation(self.num_batches) if self.shuffle else range(self.num_batches)
+        for i in order:
+            yield da.to_device(_as_batch(self.ds[int(i)]), self.device)
+        if hasattr(self.ds, "on_epoch_end"):
+            self.ds.on_epoch_end()
+
+
+class _IterableSource:
+    """DataLoaders (fresh iterator each epoch) and one-shot generators (consumed once)."""
+
+    def __init__(self, it, device):
+        self.it, self.device = it, device
+        self.one_shot = _is_stream(it)
+        if self.one_shot:
+            self.it = iter(it)
+        try:
+            self.num_batches = None if self.one_shot else len(it)
+        except TypeError:
+            self.num_batches = None
+
+    def __iter__(self):
+        source = self.it if self.one_shot else iter(self.it)
+        for batch in source:
+            yield da.to_device(_as_batch(batch), self.device)
+
+
+def _as_batch(data):
+    x, y, sw = da.unpack_x_y_sample_weight(data)
+    return da.to_torch_structure(x), da.to_torch_structure(y), da.to_torch_structure(sw)
+
+
+class EpochIterator:
+    """Batches for each epoch, honouring steps_per_epoch (a persistent stream, as Keras)."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
+                 shuffle=False, class_weight=None, device=None, allow_y=True):
+        self.steps_per_epoch = steps_per_epoch
+        self.class_weighter = None
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            self.class_weighter = da.ClassWeighter(class_weight)
+        if isinstance(x, torch.utils.data.DataLoader) or _is_stream(x):
+            self._reject_y(x, y, sample_weight, batch_size)
+            self.source = _IterableSource(x, device)
+        elif isinstance(x, torch.utils.data.Dataset):
+            self._reject_y(x, y, sample_weight, None)
+            loader = torch.utils.data.DataLoader(x, batch_size=batch_size or 32, shuffle=bool(shuffle))
+            self.source = _IterableSource(loader, device)
+        elif _is_py_dataset(x):
+            self._reject_y(x, y, sample_weight, batch_size)
+            self.source = _PyDatasetSource(x, shuffle, device)
+        elif da.is_array_structure(x):
+            x, y, sample_weight = (da.to_torch_structure(a) for a in (x, y, sample_weight))
+            if x is None:
+                raise ValueError("Expected input data `x`; received x=None.")
+            da.check_cardinality(x, y, sample_weight)
+            if self.class_weighter is not None and y is not None:
+                self.class_weighter.check(y)
+            if batch_size is None:
+                batch_size = int(math.ceil(da.num_samples(x) / steps_per_epoch)) if steps_per_epoch else 32
+            self.source = _ArraySource(x, y, sample_weight, batch_size, shuffle, device)
+        else:
+            raise ValueError(f"Unrecognized data type: x={x!r} (of type {type(x).__name__}). "
+                             "Expected numpy arrays, torch tensors, lists/dicts of them, a Python "
+                             "generator, a torch DataLoader/Dataset or a keras PyDataset.")
+        self.num_batches = self.source.num_batches
+        self._stream = None
+        self.exhausted = False
+
+    @staticmethod
+    def _reject_y(x, y, sample_weight, batch_size):
+        kind = type(x).__name__
+        for name, value in (("y", y), ("sample_weight", sample_weight)):
+            if value is not None:
+                raise ValueError(f"When providing `x` as a {kind}, `{name}` should not be passed. "
+                                 f"Instead, the {name} should be included as part of the {kind}.")
+
+    @property
+    def steps(self):
+        return self.steps_per_epoch or self.num_batches
+
+    def _weigh(self, batch):
+        if self.class_weighter is not None and batch[1] is not None and batch[2] is None:
+            if isinstance(batch[1], (list, tuple, dict)):
+                raise ValueError("`class_weight` is only supported for Models with a single output.")
+            return batch[0], batch[1], self.class_weighter(batch[1])
+        return batch
+
+    def __iter__(self):
+        """One epoch of (step, batch)."""
+        if not self.steps_per_epoch:
+            for step, batch in enumerate(self.source):
+                yield step, self._weigh(batch)
+            return
+        for step in range(self.steps_per_epoch):
+            if self._stream is None:
+                self._stream = iter(self.source)
+            try:
+                batch = next(self._stream)
+            except StopIteration:
+                self._stream = None
+                if getattr(self.source, "one_shot", False):
+                    self.exhausted = True
+                    da.warn_out_of_data()
+                    return
+                self._stream = iter(self.source)
+                try:
+                    batch = next(self._stream)
+                except StopIteration:
+                    self.exhausted = True
+                    return
+            yield step, self._weigh(batch)
+
+
+def _is_stream(x):
+    return inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+
+
+def _is_py_dataset(x):
+    return (hasattr(x, "__getitem__") and hasattr(x, "__len__") and not da.is_array(x)
+            and not isinstance(x, (list, tuple, dict, str)))
