@@ -27,6 +27,7 @@ class Case:
     seed: int = 0
     training: bool | None = None         # passed to the call when set (deterministic layers only)
     grad: bool = False                   # also compare d(sum(out*w))/d(inputs)
+    mask: bool = False                   # also compare the output's Keras mask
     config: bool = True                  # compare get_config key sets
     atol: float = ATOL
     rtol: float = RTOL

@@ -208,6 +208,16 @@ def run_layer(case, k, tk, res):
     if case.grad:
         compare_values(res, "input grad", _float_only(x, t_grad), _float_only(x, k_grad),
                        case.atol * 10, case.rtol * 10, dtype=False)
+    if case.mask:
+        with stage(res, "mask"):
+            k_mask = reference.output_mask(kl, x)
+            with torch.no_grad():
+                t_mask = getattr(tl(to_torch(x)), "_keras_mask", None)
+            if k_mask is None or t_mask is None:
+                res.check("mask", k_mask is None and t_mask is None,
+                          f"ours {'none' if t_mask is None else 'a mask'}, keras {'none' if k_mask is None else 'a mask'}")
+            else:
+                compare_values(res, "mask", torch_to_numpy(t_mask), k_mask, 0.0, 0.0)
     if case.training and k_after:
         compare_values(res, "weights after call", tl.get_weights(), k_after, case.atol, case.rtol, dtype=False)
     with stage(res, "compute_output_shape"):

@@ -101,6 +101,17 @@ def call(layer, inputs, training=None, cotangent_seed=None):
     return to_numpy(out), [to_numpy(g) for g in grads]
 
 
+def output_mask(layer, inputs):
+    """The Keras mask attached to the layer's eager output (None when it makes none)."""
+    load()
+    import tensorflow as tf
+    many = isinstance(inputs, (list, tuple))
+    xs = [tf.constant(v) for v in (inputs if many else [inputs])]
+    out = layer(xs if many else xs[0])
+    mask = getattr(out, "_keras_mask", None)
+    return None if mask is None else to_numpy(mask)
+
+
 def cotangents(shapes, seed):
     rng = np.random.default_rng(seed)
     return [rng.uniform(-1.0, 1.0, size=s).astype(np.float32) for s in shapes]

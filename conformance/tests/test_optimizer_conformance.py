@@ -178,7 +178,16 @@ def test_optimizer_matches_keras(case, api):
     assert len(ours_vars) == len(ref_vars)
     for i, (o, r) in enumerate(zip(ours_vars, ref_vars)):
         assert o.shape == r.shape, f"optimizer variable {i}: {o.shape} vs {r.shape}"
-        _close(o, r, f"optimizer variable {i} ({k_opt.variables[i].path})")
+        what = f"optimizer variable {i} ({k_opt.variables[i].path})"
+        if name == "Ftrl" and r.ndim:
+            # FTRL's `linear` slot is a running sum of terms that cancel (values ~1e4 ending
+            # near 10): float32 rounding of TF's pow (not correctly rounded, and unlike
+            # torch's) shows up there at the magnitude of the sum, while the parameters
+            # themselves still match at the normal tolerance above.
+            np.testing.assert_allclose(o, r, rtol=RTOL, atol=1e-7 * np.abs(r).max(),
+                                       err_msg=what)
+            continue
+        _close(o, r, what)
 
 
 @pytest.mark.parametrize("name", ["AdamW", "Adam", "SGD"])

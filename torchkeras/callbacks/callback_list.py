@@ -12,10 +12,11 @@ from .progbar_logger import ProgbarLogger
 
 
 def pythonify_logs(logs):
+    """Logs as Python floats, keys sorted (Keras 3 sorts them: History, progress bar, CSV)."""
     if logs is None:
         return {}
     out = {}
-    for key, value in logs.items():
+    for key, value in sorted(logs.items()):
         if isinstance(value, dict):
             out.update(pythonify_logs(value))
             continue
@@ -25,7 +26,7 @@ def pythonify_logs(logs):
         elif hasattr(value, "item") and getattr(value, "size", 2) == 1:
             value = value.item()
         out[key] = value
-    return out
+    return dict(sorted(out.items()))
 
 
 def _overrides(cb, name):

@@ -42,6 +42,7 @@ class ProgbarLogger(Callback):
         if in_test and self._called_in_fit:
             return False
         self._ensure()
+        self.seen = batch + 1  # counted even when this batch is not drawn
         return self.progbar.will_draw(batch + 1, finalize=False)
 
     def on_train_batch_end(self, batch, logs=None):

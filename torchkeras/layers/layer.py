@@ -325,9 +325,14 @@ class Layer(nn.Module):
 
     def _apply(self, fn, *args, **kwargs):
         out = super()._apply(fn, *args, **kwargs)
+        # model.double() / .half() from torch code: inputs are then cast to the new dtype, not float32.
+        new_dtype = next((str(p.dtype).replace("torch.", "") for p in self.parameters()
+                          if p.dtype.is_floating_point), None)
         for layer in self.modules():
             if isinstance(layer, Layer):
                 layer._device_cache = None
+                if new_dtype is not None and not layer._dtype_name.startswith("mixed_"):
+                    layer._dtype_name = new_dtype
         return out
 
     # ------------------------------------------------------------------ call

@@ -127,10 +127,10 @@ def apply_mask(sample_weight, mask, dtype, reduction):
         return sample_weight
     mask = mask.to(torch.bool)
     if reduction in ("mean", "sum_over_batch_size"):
-        total = torch.tensor(float(mask.numel()), dtype=dtype, device=mask.device)
+        # Python scalars here: no host-to-device copy per step
         valid = mask.to(dtype).sum()
-        float_mask = torch.where(mask, divide_no_nan(total, valid), torch.zeros((), dtype=dtype,
-                                                                               device=mask.device))
+        weight = torch.where(valid == 0, 0.0, float(mask.numel()) / valid.clamp(min=1e-30))
+        float_mask = mask.to(dtype) * weight
     else:
         float_mask = mask.to(dtype)
     if sample_weight is None:
@@ -152,7 +152,8 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         if reduction == "mean_with_sample_weight" and sample_weight is not None:
             divisor = sample_weight.sum().to(loss.dtype)
         else:
-            divisor = torch.tensor(float(values.numel()), dtype=loss.dtype, device=loss.device)
+            n = values.numel()
+            return loss / n if n else torch.zeros_like(loss)
         loss = divide_no_nan(loss, divisor)
     return loss
 

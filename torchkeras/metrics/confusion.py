@@ -85,7 +85,7 @@ def confusion_counts(y_true, y_pred, thresholds, evenly, top_k=None, class_id=No
         tp, fp = _bucket_counts(y_pred2, true_w, false_w, n, thresholds[0] < 0 or
                                 thresholds[-1] > 1, multi_label)
     else:
-        th = torch.tensor(thresholds, dtype=dtype, device=y_pred.device)
+        th = _thresholds_tensor(tuple(thresholds), y_pred.device)
         th = th.view(n, *([1] * y_pred2.dim()))
         pred_pos = (y_pred2.unsqueeze(0) > th).to(dtype)
         tp = (pred_pos * true_w).sum(dim=1)
@@ -93,6 +93,17 @@ def confusion_counts(y_true, y_pred, thresholds, evenly, top_k=None, class_id=No
     total_true = true_w.sum(dim=0)
     total_false = false_w.sum(dim=0)
     return {"tp": tp, "fp": fp, "tn": total_false - fp, "fn": total_true - tp}
+
+
+_TH_CACHE = {}
+
+
+def _thresholds_tensor(thresholds, device):
+    # cached per device: a fresh host-to-device copy every step would stall the stream
+    key = (thresholds, str(device))
+    if key not in _TH_CACHE:
+        _TH_CACHE[key] = torch.tensor(thresholds, dtype=torch.float32, device=device)
+    return _TH_CACHE[key]
 
 
 def _bucket_counts(y_pred, true_w, false_w, n, with_epsilon, multi_label):

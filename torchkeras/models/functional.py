@@ -33,6 +33,8 @@ def _check_structure(struct, arg):
 
 
 class Functional(Model):
+    _keras_module = "keras"
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         # Keras 2 spelling Model(input=..., output=...).
         if inputs is None and "input" in kwargs:

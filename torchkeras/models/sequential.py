@@ -9,6 +9,8 @@ from torchkeras.models.model import Model
 
 
 class Sequential(Model):
+    _keras_module = "keras"
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._stack = []

@@ -227,6 +227,9 @@ class CosineDecayRestarts(LearningRateSchedule):
 ALL_OBJECTS = {cls.__name__: cls for cls in (
     LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
     InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
+for _cls in ALL_OBJECTS.values():
+    # The serializer only honours a class's own `_keras_module` (not an inherited one).
+    _cls._keras_module = "keras.optimizers.schedules"
 
 
 def serialize(learning_rate_schedule):

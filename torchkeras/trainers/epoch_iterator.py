@@ -137,11 +137,16 @@ class EpochIterator:
         return self.steps_per_epoch or self.num_batches
 
     def _weigh(self, batch):
-        if self.class_weighter is not None and batch[1] is not None and batch[2] is None:
-            if isinstance(batch[1], (list, tuple, dict)):
+        """Apply class_weight, then pack as Keras hands data to train_step: (x,), (x, y) or
+        (x, y, sample_weight)."""
+        x, y, sw = batch
+        if self.class_weighter is not None and y is not None and sw is None:
+            if isinstance(y, (list, tuple, dict)):
                 raise ValueError("`class_weight` is only supported for Models with a single output.")
-            return batch[0], batch[1], self.class_weighter(batch[1])
-        return batch
+            sw = self.class_weighter(y)
+        if sw is not None:
+            return x, y, sw
+        return (x, y) if y is not None else (x,)
 
     def __iter__(self):
         """One epoch of (step, batch)."""

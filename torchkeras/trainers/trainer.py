@@ -1,9 +1,334 @@
-"""Placeholder until the training loop lands (owned by the trainer work)."""
+"""Trainer: Keras 3's compile / fit / evaluate / predict as a mixin of Model (Model = Trainer + Layer).
+
+The loop is plain torch: batches go to the model's device once, one step is zero_grad, forward
+(training=True), loss, backward, optimizer step, constraints. Metrics accumulate on the device;
+the host reads them only when the progress bar redraws, a callback asks, and at each epoch's end.
+"""
+
+import warnings
+
+import torch
+
+from .. import optimizers as optimizers_module
+from ..callbacks.callback_list import CallbackList, pythonify_logs
+from . import data_adapter as da
+from .compile_utils import CompileLoss, CompileMetrics, MeanTracker
+from .epoch_iterator import EpochIterator
+from .loops import evaluate_loop, fit_loop, predict_loop
+
+_KERAS2_COMPILE_ARGS = ("sample_weight_mode", "target_tensors", "experimental_run_tf_function",
+                        "distribute")
+_warned = set()
+
+
+def _warn_once(key, message):
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, stacklevel=3)
 
 
 class Trainer:
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
+        self.loss = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
         self.stop_training = False
         self.history = None
+        self._run_eagerly = False
+        self._jit_compile = False
+        self.steps_per_execution = 1
+        self._compile_config = None
+
+    # -- compile -----------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True, **kwargs):
+        for key in list(kwargs):
+            if key in _KERAS2_COMPILE_ARGS:
+                _warn_once(key, f"compile(): `{key}` is a Keras 2 argument that Keras 3 removed; "
+                                "torchkeras ignores it.")
+                kwargs.pop(key)
+        if kwargs:
+            raise TypeError(f"compile() got an unexpected keyword argument(s) {sorted(kwargs)}.")
+        if isinstance(optimizer, torch.optim.Optimizer) and not isinstance(
+                optimizer, optimizers_module.Optimizer):
+            self.optimizer = optimizer  # a plain torch optimizer, already bound to parameters
+        else:
+            self.optimizer = optimizers_module.get(optimizer)
+        if jit_compile is True:
+            _warn_once("jit", "compile(jit_compile=True) is not implemented yet in torchkeras; "
+                              "the model runs eagerly (wrap it with torch.compile yourself).")
+        self._jit_compile = False
+        self._run_eagerly = bool(run_eagerly)
+        self.steps_per_execution = steps_per_execution
+        names = self._model_output_names()
+        self.loss = loss
+        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, names)
+                                 if metrics or weighted_metrics else None)
+        self._loss_tracker = MeanTracker("loss")
+        self.compiled = True
+        self._compile_config = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
+                                    metrics=metrics, weighted_metrics=weighted_metrics,
+                                    run_eagerly=run_eagerly,
+                                    steps_per_execution=steps_per_execution,
+                                    jit_compile=jit_compile)
+
+    def _model_output_names(self):
+        try:
+            names = self.output_names
+        except Exception:  # an unbuilt subclassed model may not know its outputs yet
+            return None
+        return list(names) if names else None
+
+    @property
+    def run_eagerly(self):
+        return getattr(self, "_run_eagerly", False)
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = bool(value)
+
+    @property
+    def jit_compile(self):
+        return getattr(self, "_jit_compile", False)
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        if value:
+            _warn_once("jit", "jit_compile=True is not implemented yet in torchkeras; running "
+                              "eagerly.")
+        self._jit_compile = False
+
+    def get_compile_config(self):
+        return dict(self._compile_config) if getattr(self, "_compile_config", None) else None
+
+    def compile_from_config(self, config):
+        self.compile(**config)
+
+    def _assert_compile_called(self, method_name=None):
+        if not getattr(self, "compiled", False):
+            raise ValueError("You must call `compile()` before using the model.")
+
+    # -- metrics -----------------------------------------------------------------------------
+    @property
+    def metrics(self):
+        out = []
+        if getattr(self, "compiled", False):
+            out.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                out.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                out.extend(self._compile_loss.metrics)
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_metrics_result(self):
+        """Current metric values as a dict of on-device scalars (Keras's order)."""
+        out = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[m.name] = result
+        return out
+
+    def _flatten_metrics_in_order(self, logs):
+        names = []
+        for m in self.metrics:
+            sub = getattr(m, "metrics", None)
+            names.extend(s.name for s in sub) if isinstance(m, CompileMetrics) else names.append(m.name)
+        results = [logs[n] for n in names if n in logs]
+        results += [logs[k] for k in sorted(logs) if k not in names]
+        return results[0] if len(results) == 1 else results
+
+    # -- loss --------------------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Compiled loss (weighted sum over outputs) plus the model's own losses."""
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total = self._compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            extra = extra.to(torch.float32).sum()
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()` (and "
+                             "targets `y` to fit), or add losses with `add_loss()`.")
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _update_compiled_metrics(self, y, y_pred, sample_weight):
+        if self._compile_metrics is not None and y is not None:
+            with torch.no_grad():
+                self._compile_metrics.update_state(y, y_pred, sample_weight)
+
+    # -- steps -------------------------------------------------------------------------------
+    def _constrained_weights(self):
+        return [v for v in self.trainable_weights if getattr(v, "constraint", None) is not None]
+
+    def _prepare_optimizer(self):
+        opt = self.optimizer
+        if isinstance(opt, optimizers_module.Optimizer):
+            opt.build(self.trainable_weights)
+        self._constraint_vars = self._constrained_weights()
+
+    def _train_step(self, data):
+        """One optimisation step; updates the trackers, returns nothing (no host sync)."""
+        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(loss, da.num_samples(x))
+        if not getattr(self, "_optimizer_ready", False):
+            self._prepare_optimizer()
+            self._optimizer_ready = True
+        self.zero_grad(set_to_none=True)
+        if loss.requires_grad:
+            loss.backward()
+            self.optimizer.step()
+        elif not self.trainable_weights:
+            _warn_once("no_trainable", "The model does not have any trainable weights.")
+        if self._constraint_vars:
+            with torch.no_grad():
+                for v in self._constraint_vars:
+                    v.assign(v.constraint(v.value))
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+
+    def train_step(self, data):
+        """Keras's overridable step: runs one step and returns the metric results."""
+        self._train_step(data)
+        return self.get_metrics_result()
+
+    def _test_step(self, data):
+        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, da.num_samples(x))
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        self._test_step(data)
+        return self.get_metrics_result()
+
+    def predict_step(self, data):
+        x, _, _ = da.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _data_device(self):
+        dev = self._device() if hasattr(self, "_device") else None
+        if dev is None:
+            for p in self.parameters():
+                return p.device
+        return dev
+
+    # -- public loops ------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, **kwargs):
+        """Train for `epochs` epochs; returns a History whose `.history` holds the epoch logs."""
+        if "nb_epoch" in kwargs:
+            _warn_once("nb_epoch", "The `nb_epoch` argument in `fit` has been renamed `epochs`.")
+            epochs = kwargs.pop("nb_epoch")
+        if kwargs:
+            raise TypeError(f"fit() got an unexpected keyword argument(s) {sorted(kwargs)}.")
+        self._assert_compile_called("fit")
+        return fit_loop(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                        validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                        steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, **kwargs):
+        _warn_once("fit_generator", "`fit_generator` is a Keras 2 method: use `fit`, which "
+                                    "accepts generators.")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Loss and metrics on the data: a scalar, a list [loss, *metrics] or a dict."""
+        if kwargs:
+            raise TypeError(f"evaluate() got an unexpected keyword argument(s) {sorted(kwargs)}.")
+        self._assert_compile_called("evaluate")
+        iterator = EpochIterator(x, y, sample_weight, batch_size, steps, shuffle=False,
+                                 device=self._data_device())
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=iterator.steps)
+        logs = evaluate_loop(self, iterator, callbacks)
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Model outputs as numpy arrays (a list / dict of them for several outputs)."""
+        iterator = EpochIterator(x, None, None, batch_size, steps, shuffle=False,
+                                 device=self._data_device())
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=iterator.steps)
+        return predict_loop(self, iterator, callbacks)
+
+    def _single_batch(self, x, y, sample_weight, class_weight=None):
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        x, y, sw = (da.to_device(da.to_torch_structure(a), self._data_device())
+                    for a in (x, y, sample_weight))
+        if class_weight is not None and y is not None:
+            sw = da.ClassWeighter(class_weight)(y)
+        return (x, y, sw) if sw is not None else ((x, y) if y is not None else (x,))
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        self._assert_compile_called("train_on_batch")
+        batch = self._single_batch(x, y, sample_weight, class_weight)
+        self.reset_metrics()
+        was_training = self.training
+        self.train()
+        self._optimizer_ready = False
+        try:
+            self._run_train_step(batch)
+        finally:
+            self.train(was_training)
+        logs = pythonify_logs(self.get_metrics_result())
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compile_called("test_on_batch")
+        batch = self._single_batch(x, y, sample_weight)
+        self.reset_metrics()
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                self._run_test_step(batch)
+        finally:
+            self.train(was_training)
+        logs = pythonify_logs(self.get_metrics_result())
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=max(da.num_samples(da.to_torch_structure(x)) or 1, 1),
+                            verbose=0)
+
+    def _run_train_step(self, batch):
+        """The loop's step: the fast path, or a user's `train_step` override (returns logs)."""
+        if type(self).train_step is Trainer.train_step:
+            self._train_step(batch)
+            return None
+        return self.train_step(batch)
+
+    def _run_test_step(self, batch):
+        if type(self).test_step is Trainer.test_step:
+            self._test_step(batch)
+            return None
+        return self.test_step(batch)

@@ -21,13 +21,15 @@ class InputLayer(Layer):
                 raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received: {input_tensor!r}")
             batch_shape = input_tensor.shape
         elif shape is not None:
-            if isinstance(shape, int):
-                shape = (shape,)
-            if not isinstance(shape, (tuple, list)):
+            if not isinstance(shape, (tuple, list)) or not all(
+                    d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape):
                 raise ValueError(
-                    f"Argument `shape` of Input must be a tuple of integers (e.g. shape=(784,)). Received: "
-                    f"shape={shape!r}. For a 1-D input write a 1-tuple with a trailing comma: shape=(784,).")
-            batch_shape = (batch_size,) + standardize_shape(shape)
+                    f"Cannot convert {shape!r} to a shape: the `shape` of Input must be a tuple of integers or None "
+                    f"(without the batch dimension), e.g. shape=(784,). For a 1-D input write a 1-tuple with a "
+                    f"trailing comma: shape=({shape},)." if isinstance(shape, int) else
+                    f"Cannot convert {shape!r} to a shape: the `shape` of Input must be a tuple of integers or None "
+                    "(without the batch dimension), e.g. shape=(784,) or shape=(None, 32).")
+            batch_shape = (batch_size,) + tuple(shape)
         else:
             batch_shape = standardize_shape(batch_shape)
         for d in batch_shape:

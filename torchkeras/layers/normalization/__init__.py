@@ -1,0 +1,8 @@
+"""Normalization layers."""
+
+from torchkeras.layers.normalization.batch_normalization import BatchNormalization
+from torchkeras.layers.normalization.group_normalization import GroupNormalization
+from torchkeras.layers.normalization.layer_normalization import LayerNormalization
+from torchkeras.layers.normalization.unit_normalization import UnitNormalization
+
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]

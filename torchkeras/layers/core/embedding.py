@@ -1,0 +1,125 @@
+"""Embedding: maps integer ids to dense vectors (wraps nn.Embedding; weight layout = Keras's)."""
+
+import numbers
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from torchkeras import constraints, initializers, regularizers
+from torchkeras.keras_tensor import torch_dtype
+from torchkeras.layers.layer import Layer
+
+_INDEX_DTYPES = (torch.int32, torch.int64)
+
+
+def _positive_int_arg(value, arg):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value!r} "
+                         f"(of type {type(value).__name__}).")
+    return int(value)
+
+
+class Embedding(Layer):
+    """Turns ids of shape (batch, ...) into vectors of shape (batch, ..., output_dim).
+
+    Args:
+        input_dim: vocabulary size (ids must lie in [0, input_dim)).
+        output_dim: size of each vector.
+        embeddings_initializer: default "uniform" = U(-0.05, 0.05), as Keras.
+        embeddings_regularizer, embeddings_constraint, activity_regularizer: as Keras.
+        mask_zero: id 0 is padding; the layer then emits the mask `ids != 0`.
+        weights: `[matrix]` (or the matrix) of shape (input_dim, output_dim) to start from.
+        input_length: Keras-2 argument, honoured as a build hint: it fixes the input shape to
+            (None, input_length) when no input shape was given, so a Sequential
+            `Embedding(..., input_length=n), Flatten(), Dense(...)` builds before any data.
+    Float ids are cast to integers. The torch module is `self.torch_module` (nn.Embedding).
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, activity_regularizer=None, input_length=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.input_dim = _positive_int_arg(input_dim, "input_dim")
+        self.output_dim = _positive_int_arg(output_dim, "output_dim")
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self.autocast = False
+        if lora_rank or quantization_config:
+            raise ValueError(f"Embedding {self.name!r}: LoRA and quantization are not supported by torchkeras yet; "
+                             "pass lora_rank=None and quantization_config=None.")
+        self.lora_rank = None
+        self.input_length = None
+        if input_length is not None:
+            if isinstance(input_length, bool) or not isinstance(input_length, numbers.Integral) or input_length <= 0:
+                raise ValueError(f"`input_length` must be a positive integer or None. Received: "
+                                 f"input_length={input_length!r}")
+            self.input_length = int(input_length)
+            if self._batch_input_shape is None:
+                self._batch_input_shape = (None, self.input_length)
+        if weights is not None:
+            self._maybe_build(self._batch_input_shape)
+            if not (isinstance(weights, (list, tuple)) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
+
+    def build(self, input_shape=None):
+        dtype = torch_dtype(self.variable_dtype)
+        self.torch_module = nn.Embedding(self.input_dim, self.output_dim, dtype=dtype, device=self._device_cache)
+        with torch.no_grad():
+            init = self.embeddings_initializer((self.input_dim, self.output_dim), dtype=dtype)
+            self.torch_module.weight.copy_(init)
+        self._embeddings = self._track_variable(self.torch_module, "weight", "embeddings",
+                                                regularizer=self.embeddings_regularizer,
+                                                constraint=self.embeddings_constraint)
+        self.built = True
+
+    @property
+    def embeddings(self):
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `embeddings`.")
+        return self._embeddings
+
+    def call(self, inputs):
+        ids = inputs if inputs.dtype in _INDEX_DTYPES else inputs.to(torch.int64)
+        weight = self.torch_module.weight
+        if ids.device.type == "cpu":
+            # On CPU torch already range-checks every id, so a clear message costs nothing; on an
+            # accelerator a check would need a host sync per call, so it is skipped there.
+            try:
+                out = F.embedding(ids, weight)
+            except IndexError as err:
+                raise ValueError(
+                    f"Embedding {self.name!r} received an id outside [0, input_dim={self.input_dim}). "
+                    f"Ids must be integers in that range (got values between {int(ids.min())} and "
+                    f"{int(ids.max())}); increase `input_dim` or re-index the data.") from err
+        else:
+            out = F.embedding(ids, weight)
+        target = torch_dtype(self.compute_dtype)
+        return out if out.dtype == target else out.to(target)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return inputs != 0
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+            "quantization_config": None,
+        })
+        return cfg
+

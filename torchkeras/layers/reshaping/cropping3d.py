@@ -1,0 +1,26 @@
+"""Cropping3D: removes rows at the borders of the three spatial axes of a 3D-image batch."""
+
+from torchkeras.layers.reshaping._spatial import CroppingBase, parse_pairs
+
+
+class Cropping3D(CroppingBase):
+    """Crops a 5D input (batch, dim1, dim2, dim3, channels) (channels_last) or (batch, channels, dim1, dim2, dim3).
+
+    Args:
+        cropping: int (all sides), a tuple of 3 ints (symmetric per axis) or a tuple of 3
+            (before, after) tuples; each axis must keep at least one element.
+        data_format: "channels_last" (default: the global image_data_format) or "channels_first".
+    """
+
+    _rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self._init_spatial(data_format)
+        self.cropping = parse_pairs(cropping, 3, "cropping", crop=True)
+        self._pairs = self.cropping
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"cropping": self.cropping, "data_format": self.data_format})
+        return cfg
