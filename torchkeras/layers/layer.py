@@ -574,8 +574,6 @@ class Layer(nn.Module):
         cfg = {"name": self.name, "trainable": self.trainable,
                "dtype": {"module": "keras", "class_name": "DTypePolicy",
                          "config": {"name": self._dtype_name}, "registered_name": None}}
-        if self._batch_input_shape is not None:
-            cfg["batch_input_shape"] = self._batch_input_shape
         return cfg
 
     @classmethod

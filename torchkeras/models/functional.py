@@ -83,12 +83,7 @@ class Functional(Model):
 
         for t in flat_out:
             visit(t, ())
-        used = {id(n.flat_outputs[0]) for n in order if isinstance(n.layer, InputLayer)}
-        unused = [t.name for t in flat_in if id(t) not in used and id(t) not in
-                  {id(x) for n in order for x in n.input_tensors}]
-        if unused:
-            raise ValueError(f"Model inputs {unused} are not connected to any of the model's outputs. Remove them "
-                             "from `inputs`, or use them to compute an output.")
+        # Keras accepts inputs that no output uses (they are fed and ignored), so do we.
         # Inputs first, in the order given (Keras's model.layers lists InputLayers where the walk meets them).
         slot_of = {}
         for t in flat_in:
@@ -109,7 +104,10 @@ class Functional(Model):
                 out_slots.append(slot_of[id(t)])
             simple = len(args) == 1 and isinstance(args[0], _Slot) and not kwargs and len(out_slots) == 1 \
                 and isinstance(node.outputs, KerasTensor)
-            plan.append((layer, args, kwargs, out_slots, simple, node.outputs))
+            plan.append((layer, args, kwargs, out_slots, simple, node.outputs, node))
+        for t in flat_in:  # an unused input still belongs to the model
+            if t._keras_history[0].layer not in layers:
+                layers.append(t._keras_history[0].layer)
         for i, layer in enumerate(layers):
             self.add_module(str(i), layer)
         self._plan = plan
@@ -167,7 +165,7 @@ class Functional(Model):
         slots = [None] * self._n_slots
         for s, x in zip(self._input_slots, self._flat_inputs(inputs)):
             slots[s] = x
-        for layer, args, kwargs, out_slots, simple, out_struct in self._plan:
+        for layer, args, kwargs, out_slots, simple, _, _ in self._plan:
             if simple:
                 slots[out_slots[0]] = layer(slots[args[0].index])
                 continue
@@ -185,6 +183,11 @@ class Functional(Model):
     def get_config(self):
         from torchkeras.models.functional_config import functional_config
         return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from torchkeras.models.functional_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects=custom_objects)
 
 
 def _functional_name():

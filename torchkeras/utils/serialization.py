@@ -164,6 +164,28 @@ def _unknown(kind, name, module_objects):
     )
 
 
+def _from_keras_module(module, class_name):
+    """Resolve a Keras config's "module" ("keras.layers", "keras", "keras.src.models.functional")."""
+    import importlib
+
+    if not module or not module.startswith("keras"):
+        return None
+    if class_name == "Functional":
+        from torchkeras.models.functional import Functional
+        return Functional
+    candidates = ["torchkeras" + module[len("keras"):], "torchkeras"]
+    if ".src." in module:
+        candidates.insert(0, "torchkeras." + module.split(".")[2])
+    for name in candidates:
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(mod, class_name):
+            return getattr(mod, class_name)
+    return None
+
+
 def deserialize_keras_object(config, custom_objects=None, module_objects=None,
                              kind="object"):
     """Inverse of `serialize_keras_object`.
@@ -205,6 +227,8 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None,
         obj = get_registered_object(registered, custom_objects)
     if obj is None:
         obj = get_registered_object(class_name, custom_objects, module_objects)
+    if obj is None:
+        obj = _from_keras_module(config.get("module"), class_name)
     if obj is None:
         raise _unknown(kind, class_name, module_objects)
     if not inspect.isclass(obj):

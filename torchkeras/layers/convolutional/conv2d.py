@@ -1,0 +1,27 @@
+"""Conv2D: spatial convolution over images (Keras `keras.layers.Conv2D`)."""
+
+from torchkeras.layers.convolutional.base_conv import BaseConv
+
+
+class Conv2D(BaseConv):
+    """2D convolution: `activation(conv(inputs, kernel) + bias)`.
+
+    Args: filters, kernel_size, strides, padding ("valid", "same"), data_format (None means
+    `image_data_format()`), dilation_rate, groups, activation, use_bias, kernel/bias initializer,
+    kernel/bias/activity regularizer, kernel/bias constraint: as Keras. Keras kernel layout
+    (kh, kw, in/groups, filters); the torch module is `self.torch_module` (nn.Conv2d, weight = the kernel permuted).
+
+    Input shape: (batch, height, width, channels) (channels_last) or the channels_first equivalent.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, groups=groups, activation=activation,
+                         use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
