@@ -108,10 +108,13 @@ def test_early_stopping_min_delta_baseline_mode_start_from_epoch():
     h = _compiled().fit(x, y, epochs=6, verbose=0,
                         callbacks=[Scripted("acc", [0.5, 0.52, 0.54, 0.9, 1, 1]), es])
     assert h.epoch == [0, 1, 2]
-    # baseline never beaten: patience runs out from the first epoch
+    # flat values: patience 2 counts epochs 1 and 2 -> stop after epoch 2 ...
+    es = callbacks.EarlyStopping(monitor="val_loss", patience=2)
+    h = _compiled().fit(x, y, epochs=6, verbose=0, callbacks=[Scripted("val_loss", [1.0] * 6), es])
+    assert h.epoch == [0, 1, 2]
+    # ... but an unbeaten baseline does not reset the count at epoch 0: stop one epoch earlier
     es = callbacks.EarlyStopping(monitor="val_loss", baseline=0.1, patience=2)
-    h = _compiled().fit(x, y, epochs=6, verbose=0,
-                        callbacks=[Scripted("val_loss", [1.0, 0.9, 0.8, 0.7, 0.6, 0.5]), es])
+    h = _compiled().fit(x, y, epochs=6, verbose=0, callbacks=[Scripted("val_loss", [1.0] * 6), es])
     assert h.epoch == [0, 1]
     # warm-up epochs are ignored
     es = callbacks.EarlyStopping(monitor="val_loss", patience=0, start_from_epoch=2)

@@ -171,7 +171,7 @@ def test_functional_and_sequential_config_round_trip():
     from torchkeras.utils import deserialize_keras_object, serialize_keras_object
 
     a = keras.Input((4,), name="a")
-    b = keras.Input((3,), name="b")
+    b = keras.Input((4,), name="b")
     shared = layers.Dense(3, name="shared")
     out = layers.Dense(2, name="out")(shared(a))
     model = keras.Model([a, b], [out, shared(b)], name="m")
@@ -180,7 +180,7 @@ def test_functional_and_sequential_config_round_trip():
     assert cfg["output_layers"] == [["out", 0, 0], ["shared", 1, 0]]
     clone = deserialize_keras_object(serialize_keras_object(model))
     clone.set_weights(model.get_weights())
-    x = [torch.randn(2, 4), torch.randn(2, 3)]
+    x = [torch.randn(2, 4), torch.randn(2, 4)]
     for u, v in zip(model(x), clone(x)):
         assert torch.allclose(u, v)
     seq = keras.Sequential([layers.Dense(3, input_shape=(4,), name="d")], name="s")

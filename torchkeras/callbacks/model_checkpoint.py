@@ -12,9 +12,9 @@ def _atomic_torch_save(obj, path):
 
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp_ckpt_")
-    os.close(fd)
     try:
-        torch.save(obj, tmp)
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

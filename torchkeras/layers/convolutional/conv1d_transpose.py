@@ -1,0 +1,27 @@
+"""Conv1DTranspose: transposed 1D convolution (Keras `keras.layers.Conv1DTranspose`)."""
+
+from torchkeras.layers.convolutional.base_conv_transpose import BaseConvTranspose
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """Transposed 1D convolution (the gradient of Conv1D with respect to its input).
+
+    Args: filters, kernel_size, strides, padding ("valid" or "same"), output_padding (None, or < strides),
+    data_format, dilation_rate, activation, use_bias, kernel/bias initializer, kernel/bias/activity
+    regularizer, kernel/bias constraint: as Keras. Keras kernel layout (k, filters, in); the torch module is
+    `self.torch_module` (nn.ConvTranspose1d, weight (in, filters, k...)).
+
+    Output length per spatial dim: "valid" (n-1)*s + k_eff + output_padding (default max(k_eff, s) - k_eff);
+    "same" n*s, or (n-1)*s + k_eff % 2 + output_padding when output_padding is given.
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides=strides, padding=padding,
+                         output_padding=output_padding, data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
