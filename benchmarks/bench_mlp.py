@@ -5,9 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from benchmarks.common import interleaved, report, setup_threads
-
 import torchkeras as keras
+from benchmarks.common import interleaved, report, setup_threads
 from torchkeras import layers
 
 

@@ -31,6 +31,7 @@ class Case:
     config: bool = True                  # compare get_config key sets
     atol: float = ATOL
     rtol: float = RTOL
+    expect_error: bool = False           # Keras refuses this configuration: torchkeras must refuse it too
     reason: str | None = None            # a stated, accepted difference: the case counts as not matching
     family: str = ""                     # set from the cases module
     # fit cases

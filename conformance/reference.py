@@ -46,6 +46,8 @@ def load():
         raise ReferenceUnavailable(
             f"conformance compares against Keras on the TensorFlow backend, but Keras was loaded with "
             f"backend {backend!r}. Unset KERAS_BACKEND (or set it to 'tensorflow') before running.")
+    import logging
+    tf.get_logger().setLevel(logging.ERROR)  # retracing notices: one predict function per model case
     # TF32 would make GPU matmuls differ from float32 by ~1e-3 on either side.
     try:
         tf.config.experimental.enable_tensor_float_32_execution(False)

@@ -5,10 +5,9 @@ import os
 import numpy as np
 import pytest
 import torch
-
 from _trainer_helpers import TinyModel, regression_data
-from torchkeras import callbacks, optimizers
 
+from torchkeras import callbacks, optimizers
 
 _HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_test_begin",
           "on_test_end", "on_predict_begin", "on_predict_end", "on_train_batch_begin",

@@ -3,8 +3,8 @@ import re
 import numpy as np
 import pytest
 import torch
-
 from _trainer_helpers import TinyModel, regression_data
+
 from torchkeras import losses, metrics
 
 
@@ -259,3 +259,20 @@ def test_fit_progress_output(capsys):
     model.evaluate(x, y, verbose=0)
     model.predict(x, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_no_metric_reads_per_step_when_silent(monkeypatch):
+    # Reading a metric is a host sync on an accelerator: silent fit reads once per epoch.
+    x, y = regression_data(n=64)
+    model = TinyModel()
+    model.compile("sgd", "mse", metrics=["mae"])
+    calls = []
+    original = type(model).get_metrics_result
+
+    def counting(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(type(model), "get_metrics_result", counting)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)  # 16 steps per epoch
+    assert len(calls) == 2

@@ -17,13 +17,21 @@ def _wide(rng):
 
 CASES = []
 for name in NAMES:
+    # "threshold" has required arguments (threshold, default_value): Keras fails when it is
+    # called by name, so the by-name cases expect an error and the callable case below checks values
+    err = name == "threshold"
     CASES.append(layer_case(f"dense_activation_{name}", "Dense", {"units": 4, "activation": name},
-                            inputs=(3, 5), grad=True))
-    CASES.append(Case(id=f"activation_{name}", layer="Activation", kwargs={"activation": name}, data=_wide))
+                            inputs=(3, 5), grad=not err, expect_error=err))
+    CASES.append(Case(id=f"activation_{name}", layer="Activation", kwargs={"activation": name}, data=_wide,
+                      expect_error=err))
 
 CASES += [
     Case(id="activation_none", layer="Activation", kwargs={"activation": None}, data=_wide),
     layer_case("dense_activation_none", "Dense", {"units": 3, "activation": None}, inputs=(3, 5)),
+    Case(id="activation_threshold_callable", config=False, data=_wide,
+         build=lambda k: k.layers.Activation(lambda x: k.activations.threshold(x, 0.5, -1.0))),
+    Case(id="activation_unknown_name", layer="Activation", kwargs={"activation": "no_such_fn"},
+         data=_wide, expect_error=True),
     Case(id="ReLU_default", layer="ReLU", data=_wide, grad=True),
     Case(id="ReLU_max_value", layer="ReLU", kwargs={"max_value": 2.0}, data=_wide),
     Case(id="ReLU_negative_slope_threshold", layer="ReLU",

@@ -15,9 +15,17 @@ import torch
 from torch import nn
 
 from torchkeras import config
-from torchkeras.keras_tensor import (KerasTensor, Node, any_symbolic, fake_tensor, flatten, map_structure,
-                                     to_keras_tensor, torch_dtype)
-from torchkeras.layers.input_spec import InputSpec, check_input
+from torchkeras.keras_tensor import (
+    KerasTensor,
+    Node,
+    any_symbolic,
+    fake_tensor,
+    flatten,
+    map_structure,
+    to_keras_tensor,
+    torch_dtype,
+)
+from torchkeras.layers.input_spec import check_input
 from torchkeras.variables import KerasParameter, Variable, is_variable
 
 # Keras's base-layer keyword arguments accepted by every layer.

@@ -122,7 +122,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 def _bce_elementwise(target, y_pred, from_logits):
     output, from_logits = _resolve_logits(y_pred, from_logits, "binary_crossentropy", "Sigmoid")
     if from_logits:
-        return F.relu(output) - output * target + torch.log1p(torch.exp(-torch.abs(output)))
+        # TF's sigmoid_cross_entropy_with_logits, written with `where(x >= 0)` so the gradient at
+        # x == 0 is sigmoid(0) - y as in TF (relu/abs would give -y there: dead ReLU rows with a
+        # zero bias hit exactly 0, and training then drifts from tf.keras).
+        cond = output >= 0
+        relu_logits = torch.where(cond, output, torch.zeros_like(output))
+        neg_abs = torch.where(cond, -output, output)
+        return relu_logits - output * target + torch.log1p(torch.exp(neg_abs))
     output = torch.clamp(output, EPSILON, 1.0 - EPSILON)
     return -(target * torch.log(output) + (1.0 - target) * torch.log(1.0 - output))
 

@@ -96,5 +96,6 @@ class Model(Trainer, Layer):
 
     def to_json(self, **kwargs):
         import json
+
         from torchkeras.utils.serialization import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)

@@ -37,9 +37,8 @@ class RMSprop(Optimizer):
         rho, one_minus_rho = float(dt(self.rho)), float(dt(1 - self.rho))
         vel = [s["velocity"] for s in states]
         torch._foreach_mul_(vel, rho)
-        sq = torch._foreach_mul(grads, grads)
-        torch._foreach_mul_(sq, one_minus_rho)
-        torch._foreach_add_(vel, sq)
+        # Fused (1-rho)*g*g: same terms as Keras, float32 rounding may differ by an ulp.
+        torch._foreach_addcmul_(vel, grads, grads, one_minus_rho)
         if self.centered:
             avg = [s["average_gradient"] for s in states]
             torch._foreach_mul_(avg, rho)
@@ -49,6 +48,10 @@ class RMSprop(Optimizer):
         else:
             denom = torch._foreach_add(vel, float(dt(self.epsilon)))
         torch._foreach_sqrt_(denom)
+        if self.momentum <= 0:
+            # The common (compile default) case in one fused kernel: p -= lr * g / denom.
+            torch._foreach_addcdiv_(params, grads, denom, -float(lr))
+            return
         increment = torch._foreach_mul(grads, float(lr))
         torch._foreach_div_(increment, denom)
         if self.momentum > 0:

@@ -30,10 +30,11 @@ class SGD(Optimizer):
         return [(("momentum", 0.0),)] if self.momentum != 0 else []
 
     def _update(self, params, grads, states, lr, local_step, dt):
-        scaled = torch._foreach_mul(grads, float(lr))
         if self.momentum == 0:
-            torch._foreach_sub_(params, scaled)
+            # One fused kernel (p + (-lr)*g); at most an ulp from Keras's p - g*lr.
+            torch._foreach_add_(params, grads, alpha=-float(lr))
             return
+        scaled = torch._foreach_mul(grads, float(lr))
         mu = float(dt(self.momentum))
         m = [s["momentum"] for s in states]
         torch._foreach_mul_(m, mu)

@@ -165,3 +165,29 @@ def predict_loop(model, iterator, callbacks):
             h.append(torch.cat(d).cpu())
     arrays = iter([_to_numpy(h) for h in host_parts])
     return map_structure(lambda _: next(arrays), structure)
+
+
+def on_batch(model, mode, x, y, sample_weight, class_weight, return_dict):
+    """train_on_batch / test_on_batch: one step; metrics cover that batch only."""
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    x, y, sw = (da.to_device(da.to_torch_structure(a), model._data_device())
+                for a in (x, y, sample_weight))
+    if class_weight is not None and y is not None:
+        sw = da.ClassWeighter(class_weight)(y)
+    batch = (x, y, sw) if sw is not None else ((x, y) if y is not None else (x,))
+    model.reset_metrics()
+    was_training = model.training
+    try:
+        if mode == "train":
+            model.train()
+            model._optimizer_ready = False
+            step_logs = model._run_train_step(batch)
+        else:
+            model.eval()
+            with torch.no_grad():
+                step_logs = model._run_test_step(batch)
+    finally:
+        model.train(was_training)
+    logs = pythonify_logs(step_logs if step_logs is not None else model.get_metrics_result())
+    return logs if return_dict else model._flatten_metrics_in_order(logs)

@@ -10,11 +10,11 @@ import warnings
 import torch
 
 from .. import optimizers as optimizers_module
-from ..callbacks.callback_list import CallbackList, pythonify_logs
+from ..callbacks.callback_list import CallbackList
 from . import data_adapter as da
 from .compile_utils import CompileLoss, CompileMetrics, MeanTracker
 from .epoch_iterator import EpochIterator
-from .loops import evaluate_loop, fit_loop, predict_loop
+from .loops import evaluate_loop, fit_loop, on_batch, predict_loop
 
 _KERAS2_COMPILE_ARGS = ("sample_weight_mode", "target_tensors", "experimental_run_tf_function",
                         "distribute")
@@ -278,43 +278,15 @@ class Trainer:
                                      verbose=verbose, epochs=1, steps=iterator.steps)
         return predict_loop(self, iterator, callbacks)
 
-    def _single_batch(self, x, y, sample_weight, class_weight=None):
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-        x, y, sw = (da.to_device(da.to_torch_structure(a), self._data_device())
-                    for a in (x, y, sample_weight))
-        if class_weight is not None and y is not None:
-            sw = da.ClassWeighter(class_weight)(y)
-        return (x, y, sw) if sw is not None else ((x, y) if y is not None else (x,))
-
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
+        """One optimisation step on one batch; returns the loss and metrics of that batch."""
         self._assert_compile_called("train_on_batch")
-        batch = self._single_batch(x, y, sample_weight, class_weight)
-        self.reset_metrics()
-        was_training = self.training
-        self.train()
-        self._optimizer_ready = False
-        try:
-            self._run_train_step(batch)
-        finally:
-            self.train(was_training)
-        logs = pythonify_logs(self.get_metrics_result())
-        return logs if return_dict else self._flatten_metrics_in_order(logs)
+        return on_batch(self, "train", x, y, sample_weight, class_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compile_called("test_on_batch")
-        batch = self._single_batch(x, y, sample_weight)
-        self.reset_metrics()
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                self._run_test_step(batch)
-        finally:
-            self.train(was_training)
-        logs = pythonify_logs(self.get_metrics_result())
-        return logs if return_dict else self._flatten_metrics_in_order(logs)
+        return on_batch(self, "test", x, y, sample_weight, None, return_dict)
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(da.num_samples(da.to_torch_structure(x)) or 1, 1),

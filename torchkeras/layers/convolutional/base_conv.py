@@ -12,8 +12,12 @@ from torch import nn
 
 from torchkeras import activations, config, constraints, initializers, regularizers
 from torchkeras import weight_layout as wl
-from torchkeras.layers.convolutional.padding import (apply_pad, conv_padding, normalize_padding,
-                                                     output_length)
+from torchkeras.layers.convolutional.padding import (
+    apply_pad,
+    conv_padding,
+    normalize_padding,
+    output_length,
+)
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.utils.validation import normalize_tuple

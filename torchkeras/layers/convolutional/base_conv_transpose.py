@@ -11,11 +11,20 @@ from torch import nn
 
 from torchkeras import activations, config, constraints, initializers, regularizers
 from torchkeras import weight_layout as wl
-from torchkeras.layers.convolutional.base_conv import (check_ndim, from_channels_first, input_channels,
-                                                       spatial_dims, to_channels_first, torch_memory_format,
-                                                       with_channels)
-from torchkeras.layers.convolutional.padding import (effective_kernel, normalize_padding,
-                                                     transpose_output_length)
+from torchkeras.layers.convolutional.base_conv import (
+    check_ndim,
+    from_channels_first,
+    input_channels,
+    spatial_dims,
+    to_channels_first,
+    torch_memory_format,
+    with_channels,
+)
+from torchkeras.layers.convolutional.padding import (
+    effective_kernel,
+    normalize_padding,
+    transpose_output_length,
+)
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.utils.validation import normalize_tuple
@@ -64,6 +73,16 @@ class BaseConvTranspose(Layer):
             raise ValueError(
                 f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
                 f"strides={self.strides} and dilation_rate={self.dilation_rate}")
+        if self.padding == "same" and self.output_padding is not None:
+            for i, (op, k, d) in enumerate(zip(self.output_padding, self.kernel_size, self.dilation_rate)):
+                # Output (n-1)*s + k_eff%2 + op would not convolve back to n cells: TF fails at call time.
+                if op == 0 and effective_kernel(k, d) % 2 == 0:
+                    raise ValueError(
+                        f"padding='same' with output_padding=0 and an even effective kernel size "
+                        f"((kernel_size - 1) * dilation_rate + 1 = {effective_kernel(k, d)} at dimension {i}) "
+                        f"has no valid output size. Received: kernel_size={self.kernel_size}, "
+                        f"dilation_rate={self.dilation_rate}, output_padding={self.output_padding}. Use "
+                        "output_padding=None, output_padding >= 1, or an odd kernel_size.")
         self.input_spec = InputSpec(min_ndim=rank + 2)
         self._geom = {}
         if self._batch_input_shape is not None:

@@ -1,0 +1,12 @@
+"""Recurrent layers: RNN cells, SimpleRNN / LSTM / GRU on torch's fused kernels, wrappers."""
+
+from torchkeras.layers.rnn.bidirectional import Bidirectional
+from torchkeras.layers.rnn.gru import GRU, GRUCell
+from torchkeras.layers.rnn.lstm import LSTM, LSTMCell
+from torchkeras.layers.rnn.rnn import RNN
+from torchkeras.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from torchkeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from torchkeras.layers.rnn.time_distributed import TimeDistributed
+
+__all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells",
+           "Bidirectional", "TimeDistributed"]

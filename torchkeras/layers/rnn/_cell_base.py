@@ -7,7 +7,9 @@ Keras's weights are views of that module's parameters:
     kernel (in, G*u)            = weight_ih_l0.T     (GRU: gate blocks z,r,h <-> torch r,z,n)
     recurrent_kernel (u, G*u)   = weight_hh_l0.T
     bias                        = bias_ih_l0 (+ bias_hh_l0, frozen at zero) for Keras's single bias;
-                                  GRU reset_after=True: rows [bias_ih, bias_hh] of the (2, 3u) bias.
+                                  GRU reset_after=True: one (2, 3u) parameter `bias_l0` of the module
+                                  (rows: input, recurrent bias) handed to torch.gru as two views, so
+                                  that one Keras weight stays one torch parameter for the optimizers.
 
 Keras has one bias where torch has two: training both would move the bias at twice Keras's rate, so
 bias_hh stays at zero with requires_grad=False, and a torch state_dict holding a non-zero bias_hh is
@@ -93,8 +95,13 @@ class RecurrentCell(DropoutRNNCell, Layer):
             raise ValueError(f"The last dimension of the input to {type(self).__name__} {self.name!r} must be "
                              f"defined. Received input_shape={input_shape}.")
         g, u = self._gates, self.units
-        m = self._torch_cls(in_dim, u, bias=self.use_bias, batch_first=True, device=self._device_cache,
-                            dtype=torch_dtype(self.variable_dtype), **self._module_kwargs())
+        split = self.use_bias and self._split_bias()
+        dtype = torch_dtype(self.variable_dtype)
+        m = self._torch_cls(in_dim, u, bias=self.use_bias and not split, batch_first=True,
+                            device=self._device_cache, dtype=dtype, **self._module_kwargs())
+        if split:
+            m.register_parameter("bias_l0", nn.Parameter(torch.zeros(2, g * u, dtype=dtype,
+                                                                     device=self._device_cache)))
         self.torch_module = m
         k2k, k2t = ((wl.gru_kernel_to_keras, wl.gru_kernel_to_torch) if self._gru_layout
                     else (wl.rnn_kernel_to_keras, wl.rnn_kernel_to_torch))
@@ -107,36 +114,39 @@ class RecurrentCell(DropoutRNNCell, Layer):
                                                       regularizer=self.recurrent_regularizer,
                                                       constraint=self.recurrent_constraint)
         self._bias = None
-        if self.use_bias:
-            if not self._split_bias():
-                m.bias_hh_l0.requires_grad_(False)
-                m.register_load_state_dict_post_hook(_fold_recurrent_bias)
-            self._bias = self._track_variable(m, "bias_ih_l0", "bias", self._bias_view, self._bias_to_torch,
+        if split:
+            self._bias = self._track_variable(m, "bias_l0", "bias", self._perm, self._perm,
+                                              regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        elif self.use_bias:
+            m.bias_hh_l0.requires_grad_(False)
+            m.register_load_state_dict_post_hook(_fold_recurrent_bias)
+            self._bias = self._track_variable(m, "bias_ih_l0", "bias", self._bias_view, self._perm,
                                               regularizer=self.bias_regularizer, constraint=self.bias_constraint,
                                               assign_fn=self._assign_bias)
+        if self.use_bias:
             with torch.no_grad():
-                self._assign_bias(self._initial_bias().to(m.bias_ih_l0))
+                self._bias.assign(self._initial_bias())
 
     def _perm(self, t):
         return wl.gru_swap_gates(t, t.dim() - 1) if self._gru_layout else t
 
     def _bias_view(self, b_ih):
-        b_hh = self.torch_module.bias_hh_l0
-        if self._split_bias():
-            return torch.stack([self._perm(b_ih), self._perm(b_hh)])
-        return self._perm(b_ih + b_hh)
-
-    def _bias_to_torch(self, bias):
-        return self._perm(bias[0] if self._split_bias() else bias)
+        return self._perm(b_ih + self.torch_module.bias_hh_l0)
 
     def _assign_bias(self, bias):
         m = self.torch_module
+        m.bias_ih_l0.copy_(self._perm(bias))
+        m.bias_hh_l0.zero_()
+
+    def _biases(self):
+        """(input bias, recurrent bias) in torch gate order, or (None, None)."""
+        if not self.use_bias:
+            return None, None
+        m = self.torch_module
         if self._split_bias():
-            m.bias_ih_l0.copy_(self._perm(bias[0]))
-            m.bias_hh_l0.copy_(self._perm(bias[1]))
-        else:
-            m.bias_ih_l0.copy_(self._perm(bias))
-            m.bias_hh_l0.zero_()
+            b = m.bias_l0
+            return b[0], b[1]
+        return m.bias_ih_l0, m.bias_hh_l0
 
     @property
     def kernel(self):
@@ -171,20 +181,23 @@ class RecurrentCell(DropoutRNNCell, Layer):
             xs = x.unsqueeze(0) * (mask.unsqueeze(2) if x.dim() == 3 else mask)
             w = m.weight_ih_l0.view(g, self.units, -1)
             out = torch.einsum("g...f,guf->...gu", xs, w).flatten(-2)
-            return out + m.bias_ih_l0 if self.use_bias else out
+            b = self._biases()[0]
+            return out + b if b is not None else out
         if mask is not None:
             x = x * (mask.unsqueeze(1) if x.dim() == 3 else mask)
-        return torch.nn.functional.linear(x, m.weight_ih_l0, m.bias_ih_l0 if self.use_bias else None)
+        return torch.nn.functional.linear(x, m.weight_ih_l0, self._biases()[0])
 
     def _recurrent_matmul(self, h, training, rows=None):
         """h @ recurrent_kernel (+ recurrent bias), torch gate order; `rows` picks gate blocks."""
         m = self.torch_module
         w = m.weight_hh_l0 if rows is None else m.weight_hh_l0[rows]
-        b = (m.bias_hh_l0 if rows is None else m.bias_hh_l0[rows]) if self.use_bias else None
+        b = self._biases()[1]
+        b = b if b is None or rows is None else b[rows]
         mask = self.get_recurrent_dropout_mask(h) if training and 0 < self.recurrent_dropout < 1 else None
         if mask is not None and mask.dim() == 3:
-            g = w.shape[0] // self.units
-            out = torch.einsum("gbv,guv->bgu", h.unsqueeze(0) * mask[:g], w.view(g, self.units, -1)).flatten(1)
+            g, first = w.shape[0] // self.units, 0 if rows is None else rows.start // self.units
+            out = torch.einsum("gbv,guv->bgu", h.unsqueeze(0) * mask[first:first + g],
+                               w.reshape(g, self.units, -1)).flatten(1)
             return out + b if b is not None else out
         if mask is not None:
             h = h * mask

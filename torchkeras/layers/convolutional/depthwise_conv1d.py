@@ -1,0 +1,24 @@
+"""DepthwiseConv1D (Keras `keras.layers.DepthwiseConv1D`)."""
+
+from torchkeras.layers.convolutional.base_depthwise_conv import BaseDepthwiseConv
+
+
+class DepthwiseConv1D(BaseDepthwiseConv):
+    """Depthwise 1D convolution: each input channel c gets `depth_multiplier` filters of its own.
+
+    Args: kernel_size, strides, padding ("valid"/"same"), depth_multiplier, data_format, dilation_rate,
+    activation, use_bias, depthwise/bias initializer, depthwise/bias/activity regularizer,
+    depthwise/bias constraint: as Keras. Weights: kernel (k, C, M), bias (C*M,);
+    output channel c*M + m. The torch module is `self.torch_module` (nn.Conv1d with groups=C).
+    """
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, kernel_size, strides=strides, padding=padding, depth_multiplier=depth_multiplier,
+                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)

@@ -1,0 +1,28 @@
+"""SeparableConv2D (Keras `keras.layers.SeparableConv2D`)."""
+
+from torchkeras.layers.convolutional.base_separable_conv import BaseSeparableConv
+
+
+class SeparableConv2D(BaseSeparableConv):
+    """Depthwise separable 2D convolution: a depthwise conv, then a pointwise (1x1) conv plus bias.
+
+    Args: filters, kernel_size, strides, padding ("valid"/"same"), data_format, dilation_rate,
+    depth_multiplier, activation, use_bias, depthwise/pointwise/bias initializer, regularizer and
+    constraint, activity_regularizer: as Keras. Weights: depthwise_kernel (kh, kw, C, M),
+    pointwise_kernel (1, 1, C*M, filters), bias (filters,). torch modules: `depthwise_conv`, `pointwise_conv`.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, depth_multiplier=depth_multiplier, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         pointwise_regularizer=pointwise_regularizer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
+                         pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint, **kwargs)

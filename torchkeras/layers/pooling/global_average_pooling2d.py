@@ -1,0 +1,13 @@
+"""GlobalAveragePooling2D (Keras `keras.layers.GlobalAveragePooling2D`)."""
+
+from torchkeras.layers.pooling.base_global_pooling import BaseGlobalPooling
+
+
+class GlobalAveragePooling2D(BaseGlobalPooling):
+    """Mean over the spatial axes. Args: data_format, keepdims (keep size-1 spatial axes): as Keras."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(pool_dimensions=2, data_format=data_format, keepdims=keepdims, **kwargs)
+
+    def call(self, inputs):
+        return inputs.mean(dim=self._axes, keepdim=self.keepdims)
