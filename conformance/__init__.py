@@ -9,8 +9,9 @@ Only `conformance.reference` imports TensorFlow, lazily, after torch.
 
 from conformance.case import Case, layer_case
 from conformance.compare import Comparison, compare, copy_layer_weights
-from conformance.harness import Result, run_case
+from conformance.harness import run_case
 from conformance.reference import ReferenceUnavailable
+from conformance.values import Result
 
 
 def all_cases():

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from conformance import reference
-from conformance.harness import as_list, close, to_torch, torch_to_numpy
+from conformance.values import as_list, close, to_torch, torch_to_numpy
 
 
 @dataclass

@@ -26,8 +26,8 @@ def load():
     if _KERAS is not None:
         return _KERAS
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # oneDNN re-orders float sums per build and CPU; plain kernels keep the reference reproducible.
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    # TF_ENABLE_ONEDNN_OPTS stays as the user has it: without oneDNN, TF's CPU kernels refuse
+    # channels_first convolutions (UnimplementedError), so the default build is the reference.
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
         import tensorflow as tf

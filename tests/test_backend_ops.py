@@ -167,3 +167,15 @@ def test_pad_sequences_errors_and_vectors():
         pad_sequences([[1]], padding="middle")
     with pytest.raises(ValueError, match="non-iterable"):
         pad_sequences([1, 2])
+
+
+def test_plot_model_without_pydot_says_what_to_install():
+    pytest.importorskip("torch")
+    try:
+        import pydot  # noqa: F401
+        pytest.skip("pydot is installed here")
+    except ImportError:
+        pass
+    from torchkeras.utils.plot_model import plot_model
+    with pytest.raises(ImportError, match="pip install pydot"):
+        plot_model(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]))

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from torchkeras.trainers import progbar as progbar_module
-from torchkeras.trainers.progbar import Progbar
+from torchkeras.utils.progbar import Progbar
 
 
 class Clock:

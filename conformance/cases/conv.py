@@ -11,7 +11,6 @@ def add(id, layer, kwargs, inputs, **extra):
     CASES.append(layer_case(id, layer, kwargs, inputs, **extra))
 
 
-
 CF = {"data_format": "channels_first"}
 
 # ---- Conv1D: input (2, 11, 4) (odd length)

@@ -6,7 +6,8 @@ import torch  # noqa: F401
 
 from conformance import reference
 from conformance.case import Case
-from conformance.harness import close, run_case
+from conformance.harness import run_case
+from conformance.values import close
 
 
 def test_close_tolerance_formula():

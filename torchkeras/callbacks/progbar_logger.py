@@ -1,4 +1,4 @@
-from ..trainers.progbar import Progbar
+from torchkeras.utils.progbar import Progbar
 from .callback import Callback
 
 

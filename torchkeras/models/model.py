@@ -99,3 +99,12 @@ class Model(Trainer, Layer):
 
         from torchkeras.utils.serialization import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
+
+
+def _attach_keras2_methods():
+    # Keras 2's predict_classes / *_generator, each warning once (torchkeras.porting.keras2).
+    from torchkeras.porting import keras2
+    keras2.attach(Model)
+
+
+_attach_keras2_methods()

@@ -94,3 +94,25 @@ def looks_like_params(obj):
     if isinstance(obj, torch.Tensor):
         return obj.ndim > 0
     return hasattr(obj, "__iter__") and not hasattr(obj, "get_config")
+
+
+def check_base_args(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                    ema_overwrite_frequency, gradient_accumulation_steps):
+    if gradient_accumulation_steps is not None and (
+            isinstance(gradient_accumulation_steps, bool)
+            or not isinstance(gradient_accumulation_steps, int)
+            or gradient_accumulation_steps < 2):
+        raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                         f"gradient_accumulation_steps={gradient_accumulation_steps}")
+    if use_ema:
+        if not 0 <= ema_momentum <= 1:
+            raise ValueError("`ema_momentum` must be in the range [0, 1]. Received: "
+                             f"ema_momentum={ema_momentum}")
+        if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                        or ema_overwrite_frequency < 1):
+            raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                             f"Received: ema_overwrite_frequency={ema_overwrite_frequency}")
+    if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+        raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                         f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                         f"global_clipnorm={global_clipnorm}")

@@ -21,6 +21,7 @@ from torchkeras.optimizers._apply import ApplyMixin
 from torchkeras.optimizers._values import (
     LearningRateValue,
     StepCount,
+    check_base_args,
     f32,
     looks_like_params,
     warn_once,
@@ -68,10 +69,11 @@ class Optimizer(ApplyMixin, torch.optim.Optimizer, metaclass=_OptimizerMeta):
                                "keeps Keras 2's meaning lr / (1 + decay * iterations); prefer "
                                "a keras.optimizers.schedules.InverseTimeDecay schedule.")
         if kwargs:
+            valid = list(inspect.signature(type(self)).parameters)
             raise ValueError(f"Argument(s) not recognized: {kwargs}. Valid arguments are those "
-                             f"of {type(self).__name__}: {list(inspect.signature(type(self)).parameters)}")
-        self._check_args(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-                         ema_overwrite_frequency, gradient_accumulation_steps)
+                             f"of {type(self).__name__}: {valid}")
+        check_base_args(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                        ema_overwrite_frequency, gradient_accumulation_steps)
         self.name = name if name is not None else _config.unique_name(
             _config.to_snake_case(type(self).__name__))
         self.weight_decay = weight_decay
@@ -100,28 +102,6 @@ class Optimizer(ApplyMixin, torch.optim.Optimizer, metaclass=_OptimizerMeta):
             super().__init__(groups, defaults)
             _state.register(self, pairs)
             self.built = True
-
-    @staticmethod
-    def _check_args(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-                    ema_overwrite_frequency, gradient_accumulation_steps):
-        if gradient_accumulation_steps is not None and (
-                isinstance(gradient_accumulation_steps, bool)
-                or not isinstance(gradient_accumulation_steps, int)
-                or gradient_accumulation_steps < 2):
-            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
-                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
-        if use_ema:
-            if not 0 <= ema_momentum <= 1:
-                raise ValueError("`ema_momentum` must be in the range [0, 1]. Received: "
-                                 f"ema_momentum={ema_momentum}")
-            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
-                                            or ema_overwrite_frequency < 1):
-                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. "
-                                 f"Received: ema_overwrite_frequency={ema_overwrite_frequency}")
-        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
-                             f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
-                             f"global_clipnorm={global_clipnorm}")
 
     # -- learning rate ----------------------------------------------------------------------
     def _set_learning_rate(self, value):

@@ -24,8 +24,20 @@ KERAS_FORMAT_VERSION = "3.15.1"
 _MAX_MEMBER = 4 << 30  # 4 GiB: refuse decompression bombs in config or weights
 
 
+def _keras_modules(cfg):
+    """Keras can only import `Functional` from its private module path, which is what it writes."""
+    if isinstance(cfg, list):
+        return [_keras_modules(c) for c in cfg]
+    if not isinstance(cfg, dict):
+        return cfg
+    out = {k: _keras_modules(v) for k, v in cfg.items()}
+    if out.get("class_name") == "Functional" and out.get("module") == "keras":
+        out["module"] = "keras.src.models.functional"
+    return out
+
+
 def model_config(model):
-    cfg = _ser.serialize_keras_object(model)
+    cfg = _keras_modules(_ser.serialize_keras_object(model))
     cfg.pop("compile_config", None)
     compile_cfg = serialization_lib.serialize_compile_config(model)
     if compile_cfg:

@@ -99,6 +99,7 @@ def _upgrade_entry(entry, keras2):
                 upgraded[key] = entry[key] if key == "name" else [_upgrade_node(n) for n in entry[key]]
         return upgraded
     out = dict(entry)
+    out.setdefault("module", "keras.layers")  # lets the lookup find built-in layers by class name
     out["config"] = _upgrade_layer_config(class_name, dict(entry.get("config") or {}), keras2)
     if "inbound_nodes" in entry:
         out["inbound_nodes"] = [_upgrade_node(n) for n in entry["inbound_nodes"]]

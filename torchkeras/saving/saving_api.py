@@ -71,7 +71,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
     filepath = _path(filepath)
     _check_model(model, "saving")
     if zipped is None:
-        zipped = not filepath.endswith(_LEGACY_EXT) and not os.path.isdir(filepath)
+        zipped = True
     if filepath.endswith(_LEGACY_EXT):
         warnings.warn("You are saving your model as an HDF5 file via `model.save()`. This file format is "
                       "considered legacy. We recommend using instead the native Keras format, e.g. "

@@ -53,8 +53,28 @@ def serialize_keras_object(obj):
     return _ser.serialize_keras_object(obj)
 
 
+def _is_ref(value):
+    return isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) and isinstance(value[1], int)
+
+
+def normalize_functional_refs(config):
+    """Keras writes a single-input functional model's `input_layers` as one flat `[name, 0, 0]`."""
+    if isinstance(config, list):
+        return [normalize_functional_refs(c) for c in config]
+    if not isinstance(config, dict):
+        return config
+    out = {k: normalize_functional_refs(v) for k, v in config.items()}
+    if config.get("class_name") == "Functional" and isinstance(out.get("config"), dict):
+        inner = out["config"]
+        for key in ("input_layers", "output_layers"):
+            if _is_ref(inner.get(key)):
+                inner[key] = [inner[key]]
+    return out
+
+
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
     """Rebuild an object; a model also gets its `build_config` and `compile_config` applied."""
+    config = normalize_functional_refs(config)
     with SafeModeScope(safe_mode), _ser.CustomObjectScope(custom_objects or {}):
         obj = _ser.deserialize_keras_object(config, custom_objects=custom_objects, **kwargs)
         if isinstance(config, dict):
@@ -149,7 +169,11 @@ def to_json(obj, **kwargs):
 
 def model_from_json(json_string, custom_objects=None):
     """A model (uncompiled, freshly initialized) from `model.to_json()` (Keras 3 or Keras 2)."""
-    from torchkeras.saving.legacy_config import is_keras2_version, is_legacy_config, upgrade_legacy_config
+    from torchkeras.saving.legacy_config import (
+        is_keras2_version,
+        is_legacy_config,
+        upgrade_legacy_config,
+    )
 
     try:
         config = json.loads(json_string)

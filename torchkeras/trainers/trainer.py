@@ -250,11 +250,6 @@ class Trainer:
                         validation_data, shuffle, class_weight, sample_weight, initial_epoch,
                         steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
 
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, **kwargs):
-        _warn_once("fit_generator", "`fit_generator` is a Keras 2 method: use `fit`, which "
-                                    "accepts generators.")
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, **kwargs)
-
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics on the data: a scalar, a list [loss, *metrics] or a dict."""

@@ -18,7 +18,7 @@ from torchkeras.layers.convolutional.padding import (
     normalize_padding,
     output_length,
 )
-from torchkeras.layers.input_spec import InputSpec
+from torchkeras.layers.input_spec import InputSpec, check_input
 from torchkeras.layers.layer import Layer
 from torchkeras.utils.validation import normalize_tuple
 
@@ -53,6 +53,7 @@ def check_ndim(layer, shape):
 
 
 def input_channels(layer, input_shape):
+    check_input(InputSpec(min_ndim=layer.rank + 2), tuple(input_shape), layer.name)  # Keras's message
     check_ndim(layer, input_shape)
     c = input_shape[-1] if layer.data_format == "channels_last" else input_shape[1]
     if c is None:
