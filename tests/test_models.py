@@ -193,3 +193,27 @@ def test_symbolic_op_model_refuses_to_serialize_clearly():
     model = keras.Model(x, layers.Dense(2)(x) * 2)
     with pytest.raises(NotImplementedError, match="Lambda"):
         model.get_config()
+
+
+def test_plain_torch_module_in_subclassed_model_trains_in_fit():
+    class Hybrid(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.torch_part = torch.nn.Linear(3, 4)
+            self.head = layers.Dense(1)
+
+        def call(self, x):
+            return self.head(torch.relu(self.torch_part(x)))
+
+    model = Hybrid()
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.torch_part.weight.detach().clone()
+    model.fit(np.random.rand(16, 3).astype("float32"), np.random.rand(16, 1).astype("float32"), epochs=1, verbose=0)
+    assert not torch.equal(before, model.torch_part.weight)
+
+
+def test_constraints_apply_after_each_step():
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,), kernel_constraint=keras.constraints.NonNeg())])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
+    model.fit(np.random.rand(8, 3).astype("float32"), -10 * np.ones((8, 2), "float32"), epochs=2, verbose=0)
+    assert (model.layers[0].kernel.numpy() >= 0).all()

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from torchkeras.trainers import progbar as progbar_module
+from torchkeras.utils import progbar as progbar_module
 from torchkeras.utils.progbar import Progbar
 
 

@@ -60,8 +60,10 @@ def standardize_data_format(data_format):
 
 
 def to_snake_case(name):
+    """Keras's rule: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, LSTMCell -> lstm_cell."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
     return name
 
 

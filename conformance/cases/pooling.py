@@ -42,9 +42,6 @@ for kind in ("Max", "Average"):
         add(f"{name}_keepdims", name, {"keepdims": True}, shape)
         add(f"{name}_cf", name, dict(CF), cf_shape)
         add(f"{name}_keepdims_cf", name, {"keepdims": True, **CF}, cf_shape)
-# Keras accepts a window larger than the input under "valid" and returns an empty output
-add("MaxPooling2D_pool_larger_than_input_valid", "MaxPooling2D", {"pool_size": 4}, (1, 3, 3, 1))
-add("AveragePooling1D_pool_larger_than_input_valid", "AveragePooling1D", {"pool_size": 5}, (2, 3, 2))
 
 
 def masked_gap(k):

@@ -13,7 +13,7 @@ Imports torch first, then keras (TF backend) through conformance.reference.
 
 import numpy as np
 import pytest
-import torch  # noqa: I001  (torch must be imported before tensorflow)
+import torch  # noqa: F401, I001  (torch must be imported before tensorflow)
 
 from conformance.reference import load
 
@@ -190,3 +190,98 @@ def test_weight_file_layout_matches_keras(family, tmp_path):
         return out
 
     assert layout(str(tmp_path / "t.weights.h5")) == layout(str(tmp_path / "k.weights.h5"))
+
+
+# --------------------------------------------------------------------------- compiled models
+def _train_data():
+    rng = np.random.default_rng(5)
+    return rng.normal(size=(16, 6)).astype("float32"), rng.normal(size=(16, 3)).astype("float32")
+
+
+def _compiled(K):
+    model = K.Sequential([K.Input((6,)), K.layers.Dense(5, activation="relu"), K.layers.Dense(3)])
+    model.compile(optimizer=K.optimizers.Adam(learning_rate=0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+@pytest.mark.parametrize("direction", ["keras_to_torchkeras", "torchkeras_to_keras"])
+def test_compiled_model_resumes_training(direction, tmp_path):
+    """Optimizer slots, step count, loss and metrics survive the file: one more step agrees."""
+    x, y = _train_data()
+    src_lib, dst_load = (keras, saving.load_model) if direction == "keras_to_torchkeras" else \
+        (torchkeras, keras.models.load_model)
+    src = _compiled(src_lib)
+    _randomize(src)
+    src.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    path = str(tmp_path / "c.keras")
+    src.save(path) if src_lib is keras else saving.save_model(src, path)
+    dst = dst_load(path)
+    assert int(np.asarray(dst.optimizer.iterations)) == 4
+    _close(np.asarray(dst.optimizer.learning_rate), 0.01)
+    assert dst.compiled if hasattr(dst, "compiled") else True
+    # the same next step on both sides: equal only if Adam's moments and step count came across
+    src.train_on_batch(x[:8], y[:8])
+    dst.train_on_batch(x[:8], y[:8])
+    for a, b in zip(dst.get_weights(), src.get_weights()):
+        _close(a, b)
+    ours = dst if direction == "keras_to_torchkeras" else src
+    names = [m.name for m in ours.metrics]
+    assert "loss" in names or ours.metrics_names[:1] == ["loss"]
+
+
+# --------------------------------------------------------------------------- subclassed models
+def _subclassed_class(K):
+    @K.saving.register_keras_serializable(package="tkconf")
+    class TwoTower(K.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.encoder = K.layers.Dense(units, activation="tanh")
+            self.blocks = [K.layers.Dense(units), K.layers.Dense(3)]
+
+        def call(self, inputs):
+            x = self.encoder(inputs)
+            for block in self.blocks:
+                x = block(x)
+            return x
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    return TwoTower
+
+
+@pytest.mark.parametrize("direction", ["keras_to_torchkeras", "torchkeras_to_keras"])
+def test_subclassed_model_with_registered_class(direction, tmp_path):
+    k_cls, t_cls = _subclassed_class(keras), _subclassed_class(torchkeras)
+    x = _inputs((4, 6))
+    path = str(tmp_path / "s.keras")
+    if direction == "keras_to_torchkeras":
+        src = k_cls(units=4)
+        src(x)
+        _randomize(src)
+        src.save(path)
+        dst = saving.load_model(path)
+        assert isinstance(dst, t_cls)
+    else:
+        src = t_cls(units=4)
+        src(x)
+        _randomize(src)
+        saving.save_model(src, path)
+        dst = keras.models.load_model(path)
+        assert isinstance(dst, k_cls)
+    _close(dst.predict(x, verbose=0), src.predict(x, verbose=0))
+
+
+# --------------------------------------------------------------------------- safe mode
+def test_keras_lambda_refused_unless_safe_mode_off(tmp_path):
+    _need("Lambda")
+    km = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda t: t * 2.0 + 1.0),
+                           keras.layers.Dense(2)])
+    path = str(tmp_path / "l.keras")
+    km.save(path)
+    with pytest.raises(ValueError, match="safe_mode"):
+        saving.load_model(path)
+    ours = saving.load_model(path, safe_mode=False)
+    x = _inputs((2, 3))
+    _close(ours.predict(x, verbose=0), km.predict(x, verbose=0))

@@ -1,4 +1,5 @@
 from torchkeras.utils.progbar import Progbar
+
 from .callback import Callback
 
 

@@ -64,6 +64,19 @@ class Layer(nn.Module):
         if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_marks_built", False):
             cls.build = _marking_build(cls.__dict__["build"])
 
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # As Keras: remember the explicitly passed __init__ arguments, so a custom layer that does
+        # not override get_config() still serializes (only for plain str/int/float/bool/None values).
+        try:
+            names = list(inspect.signature(cls.__init__).parameters)[1:]
+            config = dict(zip(names, args))
+        except (TypeError, ValueError):
+            config = {}
+        config.update(kwargs)
+        object.__setattr__(instance, "_auto_config", config if _plain_values(config) else None)
+        return instance
+
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         super().__init__()
@@ -579,9 +592,24 @@ class Layer(nn.Module):
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        cfg = {"name": self.name, "trainable": self.trainable,
-               "dtype": {"module": "keras", "class_name": "DTypePolicy",
-                         "config": {"name": self._dtype_name}, "registered_name": None}}
+        from torchkeras import regularizers
+        cfg = {"name": self.name}
+        auto = type(self).get_config is Layer.get_config  # a custom layer without its own get_config
+        if auto:
+            if self.__dict__.get("_auto_config") is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} was created by passing non-serializable argument values in "
+                    "`__init__()`, and therefore the layer must override `get_config()` in order to be "
+                    "serializable. Please implement `get_config()`.")
+            cfg.update({k: v for k, v in self._auto_config.items() if k != "name"})
+        cfg["trainable"] = self.trainable
+        cfg["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
+                        "config": {"name": self._dtype_name}, "registered_name": None}
+        if auto and type(self).__init__ is Layer.__init__:
+            cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+            cfg["autocast"] = self.autocast
+        elif self.activity_regularizer is not None:
+            cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return cfg
 
     @classmethod
@@ -596,6 +624,14 @@ class Layer(nn.Module):
 
     def __repr__(self):
         return super().__repr__()
+
+
+def _plain_values(value):
+    if isinstance(value, dict):
+        return all(_plain_values(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_plain_values(v) for v in value)
+    return value is None or isinstance(value, (str, int, float, bool))
 
 
 def _marking_build(build):

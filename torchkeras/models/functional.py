@@ -33,7 +33,7 @@ def _check_structure(struct, arg):
 
 
 class Functional(Model):
-    _keras_module = "keras"
+    _keras_module = "keras.src.models.functional"  # what Keras writes; keras.Functional does not exist
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         # Keras 2 spelling Model(input=..., output=...).
@@ -89,11 +89,9 @@ class Functional(Model):
         for t in flat_in:
             slot_of[id(t)] = len(slot_of)
         self._input_slots = [slot_of[id(t)] for t in flat_in]
-        plan, layers = [], []
+        plan = []
         for node in order:
             layer = node.layer
-            if layer not in layers:
-                layers.append(layer)
             if isinstance(layer, InputLayer) and id(node.flat_outputs[0]) in slot_of:
                 continue
             args = map_structure(lambda x: _Slot(slot_of[id(x)]) if isinstance(x, KerasTensor) else x, node.args)
@@ -105,9 +103,7 @@ class Functional(Model):
             simple = len(args) == 1 and isinstance(args[0], _Slot) and not kwargs and len(out_slots) == 1 \
                 and isinstance(node.outputs, KerasTensor)
             plan.append((layer, args, kwargs, out_slots, simple, node.outputs, node))
-        for t in flat_in:  # an unused input still belongs to the model
-            if t._keras_history[0].layer not in layers:
-                layers.append(t._keras_history[0].layer)
+        layers = _keras_layer_order(order, flat_out, flat_in)
         for i, layer in enumerate(layers):
             self.add_module(str(i), layer)
         self._plan = plan
@@ -188,6 +184,42 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         from torchkeras.models.functional_config import functional_from_config
         return functional_from_config(cls, config, custom_objects=custom_objects)
+
+
+def _keras_layer_order(order, flat_out, flat_in):
+    """Keras's model.layers order (it fixes weights order and file paths): by decreasing node depth
+    from the outputs, ties broken by first sight in a depth-first walk from the outputs."""
+    first_seen = {}
+    input_ids = {id(t) for t in flat_in}
+
+    def walk(t, done):
+        node = t._keras_history[0]
+        if id(node) in done:
+            return
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        if id(t) not in input_ids:
+            for parent in node.input_tensors:
+                walk(parent, done)
+        done.add(id(node))
+
+    done = set()
+    for t in flat_out:
+        walk(t, done)
+    node_depth, layer_depth = {}, {}
+    for node in reversed(order):  # order is a topological order (parents first)
+        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parents:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    layers = {id(n.layer): n.layer for n in order}
+    for t in flat_in:  # an input no output uses still belongs to the model (Keras: depth 0, first)
+        layer = t._keras_history[0].layer
+        if id(layer) not in layers:
+            layers[id(layer)] = layer
+            layer_depth[id(layer)] = 0
+            first_seen[id(layer)] = -1
+    return sorted(layers.values(), key=lambda l: (-layer_depth[id(l)], first_seen[id(l)]))
 
 
 def _functional_name():

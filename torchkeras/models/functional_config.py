@@ -105,7 +105,11 @@ def functional_from_config(cls, config, custom_objects=None):
     def ref(r):
         return tensors[tuple(r)]
 
-    ins = [ref(r) for r in config["input_layers"]]
-    outs = [ref(r) for r in config["output_layers"]]
+    def refs(rs):
+        # Keras writes a single input/output as one flat [name, node, index] triple.
+        return [rs] if rs and isinstance(rs[0], str) else rs
+
+    ins = [ref(r) for r in refs(config["input_layers"])]
+    outs = [ref(r) for r in refs(config["output_layers"])]
     return cls(inputs=ins if len(ins) > 1 else ins[0], outputs=outs if len(outs) > 1 else outs[0],
                name=config.get("name"), trainable=config.get("trainable", True))

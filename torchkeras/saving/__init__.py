@@ -16,11 +16,12 @@ from torchkeras.saving.serialization_lib import (
     enable_unsafe_deserialization,
     in_safe_mode,
     model_from_json,
+    model_to_json,
     serialize_keras_object,
 )
 
 __all__ = ["CustomObjectScope", "SafeModeScope", "clone_model", "custom_object_scope",
            "deserialize_keras_object", "enable_unsafe_deserialization", "get_custom_objects",
            "get_registered_name", "get_registered_object", "in_safe_mode", "load_model", "load_weights",
-           "model_from_json", "register_keras_serializable", "save_model", "save_weights",
+           "model_from_json", "model_to_json", "register_keras_serializable", "save_model", "save_weights",
            "serialize_keras_object"]

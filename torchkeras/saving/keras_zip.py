@@ -92,6 +92,9 @@ def read_members(filepath, names=(CONFIG, WEIGHTS)):
     try:
         with zipfile.ZipFile(filepath, "r") as zf:
             listed = set(zf.namelist())
+            bad = zf.testzip()  # every member's CRC, metadata included
+            if bad is not None:
+                raise _corrupt(filepath, f"member {bad} fails its checksum")
             for name in names:
                 if name not in listed:
                     raise _corrupt(filepath, f"the archive has no {name}")

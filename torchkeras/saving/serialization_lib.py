@@ -147,8 +147,12 @@ def compile_from_config(model, config, custom_objects=None):
     model.compile(**args)
     opt = getattr(model, "optimizer", None)
     if isinstance(opt, optimizers.Optimizer) and model.built:
-        # As Keras: the slots exist before the saved optimizer variables are read into them.
-        opt.build(model.trainable_weights)
+        # As Keras: the slots exist before the saved optimizer variables are read into them. Same
+        # variable list as the trainer's first step (plain torch parameters after the Keras weights).
+        weights = list(model.trainable_weights)
+        covered = {id(getattr(v, "param", v)) for v in weights}
+        extra = [p for p in model.parameters() if p.requires_grad and id(p) not in covered]
+        opt.build(weights + extra)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -165,6 +169,12 @@ class _Encoder(json.JSONEncoder):
 
 def to_json(obj, **kwargs):
     return json.dumps(obj, cls=_Encoder, **kwargs)
+
+
+def model_to_json(model, **kwargs):
+    """`model.to_json()`: the same config as in a `.keras` file, as a JSON string."""
+    from torchkeras.saving.keras_zip import model_config
+    return to_json(model_config(model), **kwargs)
 
 
 def model_from_json(json_string, custom_objects=None):

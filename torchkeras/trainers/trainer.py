@@ -183,8 +183,15 @@ class Trainer:
     def _prepare_optimizer(self):
         opt = self.optimizer
         if isinstance(opt, optimizers_module.Optimizer):
-            opt.build(self.trainable_weights)
-        self._constraint_vars = self._constrained_weights()
+            weights = self.trainable_weights
+            # Plain torch modules inside a Keras model have no Keras weight view: train them too.
+            covered = {id(getattr(v, "param", v)) for v in weights}
+            extra = [p for p in self.parameters() if p.requires_grad and id(p) not in covered]
+            opt.build(weights + extra)
+            # The torchkeras optimizers apply constraints themselves, after the update (as Keras).
+            self._constraint_vars = []
+        else:
+            self._constraint_vars = self._constrained_weights()
 
     def _train_step(self, data):
         """One optimisation step; updates the trackers, returns nothing (no host sync)."""

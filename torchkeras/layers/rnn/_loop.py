@@ -10,6 +10,23 @@ import torch
 from torchkeras.keras_tensor import flatten
 
 
+def fmt_shape(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def check_mask(mask, x, layer_name):
+    """The (batch, timesteps) boolean mask for input x, or a ValueError saying what was expected."""
+    mask = torch.as_tensor(mask, device=x.device)
+    if mask.dim() == 3 and mask.shape[-1] == 1:
+        mask = mask[..., 0]
+    if tuple(mask.shape) != tuple(x.shape[:2]):
+        raise ValueError(
+            f'The mask passed to layer "{layer_name}" must have shape (batch, timesteps) = '
+            f"{fmt_shape(x.shape[:2])} to match its input of shape {fmt_shape(x.shape)}; received a mask of "
+            f"shape {fmt_shape(mask.shape)}. Pass one boolean per timestep of each sample.")
+    return mask if mask.dtype == torch.bool else mask.bool()
+
+
 def is_right_padded(mask):
     """True when every row of the (batch, time) mask is a run of True followed by False only.
 

@@ -1,5 +1,7 @@
 """GRUCell and GRU (Keras gates z, r, h; torch r, z, n: the weight views reorder the blocks)."""
 
+import warnings
+
 import torch
 from torch import nn
 
@@ -51,9 +53,15 @@ class GRUCell(RecurrentCell):
         hx = (torch.zeros((1, x.shape[0], self.units), dtype=x.dtype, device=x.device) if states is None
               else states[0].unsqueeze(0))
         b = m.bias_l0
+        params = [m.weight_ih_l0, m.weight_hh_l0, b[0], b[1]]
         # One (2, 3u) parameter feeds both torch biases, so Keras's single bias weight stays one tensor.
-        out, h_n = torch.gru(x, hx, [m.weight_ih_l0, m.weight_hh_l0, b[0], b[1]], True, 1, 0.0,
-                             self.training, False, True)
+        if x.is_cuda:
+            # cuDNN then copies the four tensors into its own buffer (a few KB per call) and says so.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*not part of single contiguous chunk.*")
+                out, h_n = torch.gru(x, hx, params, True, 1, 0.0, self.training, False, True)
+        else:
+            out, h_n = torch.gru(x, hx, params, True, 1, 0.0, self.training, False, True)
         return out, [h_n[0]]
 
     def _recurrent_step(self, xp, states, training):

@@ -30,12 +30,8 @@ import torch
 
 from torchkeras.keras_tensor import KerasTensor, flatten
 from torchkeras.layers.layer import Layer
-from torchkeras.layers.rnn._loop import is_right_padded, run_fused, run_loop
+from torchkeras.layers.rnn._loop import check_mask, fmt_shape, is_right_padded, run_fused, run_loop
 from torchkeras.utils import serialization
-
-
-def _fmt(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
 class RNN(Layer):
@@ -91,7 +87,7 @@ class RNN(Layer):
         if len(shape) != 3:
             raise ValueError(
                 f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=3, found '
-                f"ndim={len(shape)}. Full shape received: {_fmt(shape)}. A recurrent layer expects a 3-D "
+                f"ndim={len(shape)}. Full shape received: {fmt_shape(shape)}. A recurrent layer expects a 3-D "
                 "input of shape (batch, timesteps, features); add a time axis (e.g. `x[:, None, :]` or "
                 "Reshape) or an Embedding layer in front.")
 
@@ -131,7 +127,7 @@ class RNN(Layer):
                 and (self._batch_input_shape is None or self._batch_input_shape[0] is None):
             raise ValueError(
                 "When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: "
-                f"sequence.shape={_fmt(inputs.shape)}. Give the first layer a fixed batch size, e.g. "
+                f"sequence.shape={fmt_shape(inputs.shape)}. Give the first layer a fixed batch size, e.g. "
                 "`Input(batch_shape=(32, timesteps, features))` or `batch_input_shape=(32, timesteps, "
                 "features)` / `batch_size=32` on the first layer.")
         return super()._symbolic_call(inputs, *args, **kwargs)
@@ -180,16 +176,10 @@ class RNN(Layer):
         return [s.to(device=x.device, dtype=x.dtype) for s in self.states]
 
     # ------------------------------------------------------------------ call
-    def _check_mask(self, mask, x):
-        mask = torch.as_tensor(mask, device=x.device)
-        if mask.dim() == 3 and mask.shape[-1] == 1:
-            mask = mask[..., 0]
-        if tuple(mask.shape) != tuple(x.shape[:2]):
-            raise ValueError(
-                f'The mask passed to layer "{self.name}" must have shape (batch, timesteps) = '
-                f"{_fmt(x.shape[:2])} to match its input of shape {_fmt(x.shape)}; received a mask of shape "
-                f"{_fmt(mask.shape)}. Pass one boolean per timestep of each sample.")
-        return mask if mask.dtype == torch.bool else mask.bool()
+    def forward(self, inputs, *args, **kwargs):
+        if type(inputs) is torch.Tensor and inputs.dim() != 3:
+            self._check_rank(tuple(inputs.shape))  # before the lazy build, so the message shows the real shape
+        return super().forward(inputs, *args, **kwargs)
 
     def _use_fused(self, training, mask):
         cell = self.cell
@@ -206,7 +196,7 @@ class RNN(Layer):
         if sequences.dim() != 3:
             self._check_rank(tuple(sequences.shape))
         if mask is not None:
-            mask = self._check_mask(mask, sequences)
+            mask = check_mask(mask, sequences, self.name)
         states = self._initial_states(sequences, initial_state)
         run = run_fused if self._use_fused(training, mask) else run_loop
         if states is None and run is run_loop:
