@@ -301,3 +301,16 @@ def test_elementwise_layers_propagate_masks(layer):
     x._keras_mask = torch.tensor([[True, False, True], [True, True, False]])
     assert torch.equal(layer(x)._keras_mask, x._keras_mask)
     assert layer.compute_output_shape((None, 3, 4)) == (None, 3, 4)
+
+
+def test_activity_regularization_adds_l1_l2_of_activity_per_sample():
+    import torchkeras as keras
+    layer = keras.layers.ActivityRegularization(l1=0.1, l2=0.2)
+    x = np.array([[1.0, -2.0], [3.0, 0.5]], dtype="float32")
+    y = layer(x)
+    np.testing.assert_array_equal(y.numpy(), x)
+    expected = (0.1 * np.abs(x).sum() + 0.2 * (x ** 2).sum()) / x.shape[0]  # Keras divides by batch size
+    assert len(layer.losses) == 1
+    np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="l1"):
+        keras.layers.ActivityRegularization(l1=-1.0)

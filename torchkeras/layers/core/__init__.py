@@ -1,4 +1,5 @@
 from torchkeras.layers.core.activation import Activation
+from torchkeras.layers.core.activity_regularization import ActivityRegularization
 from torchkeras.layers.core.dense import Dense
 from torchkeras.layers.core.dropout import (
     AlphaDropout,
