@@ -1,0 +1,22 @@
+"""`python -m benchmarks [mlp cnn lstm]`: each benchmark times torchkeras and its baselines in one run."""
+
+import sys
+
+from benchmarks import bench_cnn, bench_lstm, bench_mlp
+
+BENCHES = {"mlp": bench_mlp.main, "cnn": bench_cnn.main, "lstm": bench_lstm.main}
+
+
+def main(argv):
+    names = argv or list(BENCHES)
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s) {unknown}; choose from {list(BENCHES)}")
+    for name in names:
+        print(f"\n# {name}\n", flush=True)
+        sys.argv = [f"benchmarks/bench_{name}.py"]  # each bench parses its own defaults
+        BENCHES[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
