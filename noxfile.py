@@ -19,7 +19,7 @@ def _install(session, *extras):
 @nox.session(python=PY)
 def tests(session):
     """The whole test suite: torch-only unit tests, then conformance against real tf.keras."""
-    _install(session, "conformance", "dev")
+    _install(session, "conformance", "dev", "examples")
     session.run("python", "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", *session.posargs)
     session.run("python", "-m", "pytest", "conformance/tests", "-q", "-p", "no:cacheprovider", *session.posargs)
     session.run("ruff", "check", "torchkeras", "conformance", "tests", "examples", "benchmarks")
@@ -48,6 +48,8 @@ def quickstart(session):
 
 @nox.session(python=PY)
 def bench(session):
+    """The benchmark report: torchkeras vs hand-written torch, Keras 3 (torch) and tf.keras;
+    writes benchmarks/results.md and benchmarks/chart.png (`nox -s bench -- mlp` for one bench)."""
     _install(session, "conformance", "examples")
     env = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
     session.run("python", "-m", "benchmarks", *session.posargs, env=env)

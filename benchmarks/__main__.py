@@ -1,14 +1,16 @@
-"""`python -m benchmarks [mlp cnn lstm]`: each benchmark times torchkeras and its baselines in one run."""
+"""`python -m benchmarks [report mlp cnn lstm]`: each benchmark times torchkeras and its baselines in
+one run; the default is the report (results.md + chart.png vs torch, Keras 3 and tf.keras)."""
 
 import sys
 
-from benchmarks import bench_cnn, bench_lstm, bench_mlp
+from benchmarks import bench_cnn, bench_lstm, bench_mlp, report
 
-BENCHES = {"mlp": bench_mlp.main, "cnn": bench_cnn.main, "lstm": bench_lstm.main}
+BENCHES = {"report": report.main, "mlp": bench_mlp.main, "cnn": bench_cnn.main,
+           "lstm": bench_lstm.main}
 
 
 def main(argv):
-    names = argv or list(BENCHES)
+    names = argv or ["report"]  # the full report; single benches by name
     unknown = [n for n in names if n not in BENCHES]
     if unknown:
         raise SystemExit(f"unknown benchmark(s) {unknown}; choose from {list(BENCHES)}")

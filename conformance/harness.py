@@ -182,6 +182,7 @@ def run_fit(case, k, tk, res):
         k_hist = km.fit(x, y, **fit_kw).history
         k_w = [np.asarray(w) for w in km.get_weights()]
         k_eval = km.evaluate(x, y, verbose=0, return_dict=True, batch_size=case.batch_size) if case.evaluate else None
+        k_pred = reference.to_numpy(km.predict(x, verbose=0, batch_size=case.batch_size)) if case.evaluate else None
     with stage(res, "torchkeras build"):
         tm = case.make(tk)
         _torch_call(tm, x[:1] if not isinstance(x, list) else [v[:1] for v in x])
@@ -202,6 +203,9 @@ def run_fit(case, k, tk, res):
         for key in sorted(set(t_eval) & set(k_eval)):
             compare_values(res, f"evaluate[{key}]", np.float64(t_eval[key]), np.float64(k_eval[key]),
                            atol, case.rtol, dtype=False)
+        with stage(res, "torchkeras predict"):
+            t_pred = torch_to_numpy(tm.predict(x, verbose=0, batch_size=case.batch_size))
+        compare_values(res, "predict", t_pred, k_pred, atol, case.rtol)
 
 
 def _raises(fn):

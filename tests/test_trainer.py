@@ -194,14 +194,6 @@ def test_nb_epoch_warns_and_unknown_kwarg_errors():
         model.fit(x, y, foo=1, verbose=0)
 
 
-def test_jit_compile_true_warns():
-    model = TinyModel()
-    with pytest.warns(UserWarning, match="not implemented"):
-        import torchkeras.trainers.trainer as t
-        t._warned.discard("jit")
-        model.compile("sgd", "mse", jit_compile=True)
-
-
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "You must call `compile()` before using the model."),
 ])

@@ -87,3 +87,16 @@ class _CallContext(threading.local):
 
 
 call_context = _CallContext()
+
+
+def set_dtype_policy(policy):
+    """Keras 3's keras.config.set_dtype_policy (see torchkeras.mixed_precision)."""
+    from torchkeras.mixed_precision.policy import set_global_policy
+
+    set_global_policy(policy)
+
+
+def dtype_policy():
+    from torchkeras.mixed_precision.policy import global_policy
+
+    return global_policy()

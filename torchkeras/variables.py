@@ -80,7 +80,35 @@ class Variable:
     # -- values ---------------------------------------------------------------------------
     @property
     def value(self):
-        return self._to_keras(self.param)
+        view = self._to_keras(self.param)
+        if view is self.param or torch.compiler.is_compiling():
+            return view
+        # Keras's torch idiom reads `v.value.grad` after loss.backward(); a layout view is not a
+        # leaf, so hand out a view whose `.grad` is the parameter's gradient in Keras layout.
+        view = view.as_subclass(_KerasLayoutView)
+        view._keras_variable = self
+        return view
+
+    @property
+    def grad(self):
+        """The torch parameter's gradient in Keras layout (None before backward)."""
+        g = self.param.grad
+        if g is None:
+            return None
+        if self._assign_fn is None:
+            return self._to_keras(g)
+        # Not a pure layout view (e.g. a bias summed from two torch tensors): the Keras gradient
+        # is the adjoint of the Keras->torch layout map applied to the torch gradient.
+        with torch.enable_grad():
+            probe = torch.zeros(self.shape, dtype=g.dtype, device=g.device, requires_grad=True)
+            return torch.autograd.grad(self._to_torch(probe), probe, g)[0]
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self.param.grad = None
+        else:
+            self.param.grad = self._to_torch(_as_tensor_like(value, self.value))
 
     @property
     def shape(self):
@@ -99,7 +127,9 @@ class Variable:
         return len(self.shape)
 
     def numpy(self):
-        return self.value.detach().cpu().numpy()
+        # A copy, as Keras: on the CPU `.numpy()` would alias the parameter, and weights saved
+        # with get_weights() would then change as training goes on.
+        return self.value.detach().cpu().numpy().copy()
 
     def to_torch(self, keras_value):
         return self._to_torch(keras_value)
@@ -149,6 +179,20 @@ class Variable:
 
     def __getitem__(self, idx):
         return self.value[idx]
+
+
+class _KerasLayoutView(torch.Tensor):
+    """A Variable's Keras-layout tensor; ops on it give plain tensors, `.grad` reads the owner's."""
+
+    __torch_function__ = torch._C._disabled_torch_function_impl
+
+    @property
+    def grad(self):
+        return self._keras_variable.grad
+
+    @grad.setter
+    def grad(self, value):
+        self._keras_variable.grad = value
 
 
 def _binary(op):
@@ -211,7 +255,7 @@ class KerasParameter(nn.Parameter):
         return self.__dict__.get("_keras_constraint")
 
     def numpy(self):
-        return self.detach().cpu().numpy()
+        return self.detach().cpu().numpy().copy()
 
     def to_torch(self, keras_value):
         return keras_value

@@ -1,5 +1,10 @@
-"""fit() from the same initial weights on fixed, unshuffled data: History and trained weights must
-match tf.keras to 1e-4 after N epochs (no dropout: random streams cannot match)."""
+"""fit() from the same initial weights on fixed, unshuffled data: History, trained weights, evaluate
+and predict must match tf.keras to 1e-4 after N epochs (no dropout: random streams cannot match).
+
+The optimizer rows train one small softmax MLP (512 rows, batch 32, 3 epochs) with learning rates
+large enough that every rule moves the weights visibly; the model rows cover each loss family, a
+multi-output model, BatchNormalization, an LSTM, class_weight and sample_weight.
+"""
 
 import numpy as np
 
@@ -23,19 +28,54 @@ def mnist_like_sparse(rng):
     return x, logits.argmax(1).astype("int64")
 
 
-def regression(rng):
-    x = rng.standard_normal((256, 8)).astype("float32")
+def clf_onehot(rng):
+    x = rng.standard_normal((512, 20)).astype("float32")
+    logits = x @ rng.standard_normal((20, 5)).astype("float32")
+    return x, np.eye(5, dtype="float32")[logits.argmax(1)]
+
+
+def clf_sparse(rng):
+    x, y = clf_onehot(rng)
+    return x, y.argmax(1).astype("int64")
+
+
+def regression(rng, rows=256):
+    x = rng.standard_normal((rows, 8)).astype("float32")
     w = rng.standard_normal((8, 2)).astype("float32")
-    return x, (np.tanh(x @ w) + 0.1 * rng.standard_normal((256, 2))).astype("float32")
+    return x, (np.tanh(x @ w) + 0.1 * rng.standard_normal((rows, 2))).astype("float32")
 
 
-def binary(rng):
-    x = rng.standard_normal((256, 8)).astype("float32")
+def regression512(rng):
+    return regression(rng, 512)
+
+
+def binary(rng, rows=256):
+    x = rng.standard_normal((rows, 8)).astype("float32")
     return x, (x[:, :1] + x[:, 1:2] > 0).astype("float32")
+
+
+def binary512(rng):
+    return binary(rng, 512)
+
+
+def images(rng):
+    x = rng.standard_normal((512, 8, 8, 1)).astype("float32")
+    return x, (x[:, :4].mean((1, 2, 3)) > x[:, 4:].mean((1, 2, 3))).astype("int64")
+
+
+def token_ids(rng):
+    x = rng.integers(1, 20, size=(512, 10)).astype("int64")
+    x[rng.random((512, 10)) < 0.2] = 0          # padding, masked by Embedding(mask_zero=True)
+    return x, ((x >= 10).sum(1) > (x > 0).sum(1) / 2).astype("float32")[:, None]
 
 
 def small_mlp(k):
     return k.Sequential([k.Input((8,)), k.layers.Dense(16, activation="relu"), k.layers.Dense(2)])
+
+
+def softmax_mlp(k):
+    return k.Sequential([k.Input((20,)), k.layers.Dense(16, activation="relu"),
+                         k.layers.Dense(5, activation="softmax")])
 
 
 def binary_mlp(k):
@@ -55,12 +95,99 @@ def two_output_data(rng):
     return x, [y, (y[:, :1] > 0).astype("float32")]
 
 
+def two_output_data512(rng):
+    x, y = regression(rng, 512)
+    return x, [y, (y[:, :1] > 0).astype("float32")]
+
+
+def small_cnn_bn(k, conv_bias=False):
+    # A conv bias right before BatchNormalization gets a gradient that is float rounding noise
+    # (BN subtracts the batch mean); Adam normalises that noise into full-size steps whose sign
+    # no two libraries share, so the Adam row uses the usual use_bias=False (the SGD row keeps it).
+    L = k.layers
+    return k.Sequential([k.Input((8, 8, 1)), L.Conv2D(4, 3, padding="same", use_bias=conv_bias),
+                         L.BatchNormalization(),
+                         L.Activation("relu"), L.MaxPooling2D(2), L.Flatten(),
+                         L.Dense(2, activation="softmax")])
+
+
+def small_cnn_bias_bn(k):
+    return small_cnn_bn(k, conv_bias=True)
+
+
+def embedding_lstm(k):
+    L = k.layers
+    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 8, mask_zero=True), L.LSTM(8),
+                         L.Dense(1, activation="sigmoid")])
+
+
 CCE = {"loss": "categorical_crossentropy", "metrics": ["accuracy"]}
 
 
 def fit(id, build, data, compile, **kw):
     return Case(id=id, kind="fit", build=build, data=data, compile=compile, **kw)
 
+
+def opt(name, **kwargs):
+    return lambda k: getattr(k.optimizers, name)(**kwargs)
+
+
+def sched(name, **kwargs):
+    return lambda k: getattr(k.optimizers.schedules, name)(**kwargs)
+
+
+def opt_sched(name, schedule, **kwargs):
+    return lambda k: getattr(k.optimizers, name)(learning_rate=schedule(k), **kwargs)
+
+
+# One softmax-MLP row per optimizer configuration (evaluate + predict compared on each).
+OPTIMIZERS = {
+    "SGD": opt("SGD", learning_rate=0.1),
+    "SGD_momentum": opt("SGD", learning_rate=0.05, momentum=0.9),
+    "SGD_nesterov": opt("SGD", learning_rate=0.05, momentum=0.9, nesterov=True),
+    "Adam": opt("Adam", learning_rate=0.01),
+    "Adam_amsgrad": opt("Adam", learning_rate=0.01, amsgrad=True),
+    "AdamW": opt("AdamW", learning_rate=0.01, weight_decay=0.05),
+    "RMSprop": opt("RMSprop", learning_rate=0.005),
+    "RMSprop_centered": opt("RMSprop", learning_rate=0.005, centered=True),
+    "RMSprop_momentum": opt("RMSprop", learning_rate=0.002, momentum=0.8),
+    "RMSprop_centered_momentum": opt("RMSprop", learning_rate=0.002, centered=True, momentum=0.8),
+    "Adagrad": opt("Adagrad", learning_rate=0.05),
+    "Adadelta": opt("Adadelta", learning_rate=1.0),
+    "Adamax": opt("Adamax", learning_rate=0.01),
+    "Nadam": opt("Nadam", learning_rate=0.01),
+    "Lion": opt("Lion", learning_rate=0.001),
+    "Ftrl": opt("Ftrl", learning_rate=0.05),
+    "Adam_ExponentialDecay": opt_sched("Adam", sched("ExponentialDecay", initial_learning_rate=0.02,
+                                                     decay_steps=10, decay_rate=0.8)),
+    "SGD_ExponentialDecay_staircase": opt_sched(
+        "SGD", sched("ExponentialDecay", initial_learning_rate=0.2, decay_steps=16, decay_rate=0.5,
+                     staircase=True), momentum=0.5),
+    "Adam_CosineDecay": opt_sched("Adam", sched("CosineDecay", initial_learning_rate=0.02,
+                                                decay_steps=40, alpha=0.1)),
+    "SGD_CosineDecay_warmup": opt_sched("SGD", sched("CosineDecay", initial_learning_rate=0.05,
+                                                     decay_steps=30, warmup_target=0.2,
+                                                     warmup_steps=10)),
+    "SGD_clipnorm": opt("SGD", learning_rate=0.5, clipnorm=0.5),
+    "Adam_clipnorm": opt("Adam", learning_rate=0.01, clipnorm=0.1),
+    "SGD_global_clipnorm": opt("SGD", learning_rate=0.5, global_clipnorm=0.5),
+    "SGD_clipvalue": opt("SGD", learning_rate=0.5, clipvalue=0.05),
+    "SGD_weight_decay": opt("SGD", learning_rate=0.1, weight_decay=0.1),
+    "Adam_weight_decay": opt("Adam", learning_rate=0.01, weight_decay=0.1),
+    "RMSprop_weight_decay_clipnorm": opt("RMSprop", learning_rate=0.005, weight_decay=0.05,
+                                         clipnorm=0.2),
+}
+
+# tf.keras hands the optimizer an Embedding's gradient as IndexedSlices with one slice per token
+# occurrence, and Keras's sparse-aware ops apply nonlinear steps per slice: RMSprop/Adam square each
+# occurrence's gradient (sum of squares) where the dense gradient (Keras on torch or jax, and
+# torchkeras) squares their sum. Rules linear in the gradient (SGD, momentum) agree to 1e-8.
+EMBEDDING_SPARSE_REASON = (
+    "tf.keras's IndexedSlices Embedding gradient: RMSprop/Adam square per token occurrence, not the "
+    "summed (dense) gradient that Keras's torch/jax backends and torchkeras use")
+
+_sw_rng = np.random.default_rng(7)
+SAMPLE_WEIGHT_512 = _sw_rng.uniform(0.1, 2.0, 512).astype("float32")
 
 CASES = [
     fit("fit_seed_mlp_sgd_3ep", seed_mlp_sequential_add, mnist_like_onehot, {"optimizer": "sgd", **CCE}),
@@ -84,6 +211,58 @@ CASES = [
          "metrics": ["accuracy"]}, evaluate=True),
     fit("fit_two_outputs_losses_list", two_output, two_output_data,
         {"optimizer": "adam", "loss": ["mse", "binary_crossentropy"]}),
+]
+
+CASES += [fit(f"fit_mlp_cce_{name}", softmax_mlp, clf_onehot, {"optimizer": o, **CCE}, evaluate=True)
+          for name, o in OPTIMIZERS.items()]
+
+CASES += [
+    fit("fit_mlp_sparse_cce_adam_metrics", softmax_mlp, clf_sparse,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "sparse_categorical_crossentropy",
+         "metrics": ["accuracy", "sparse_top_k_categorical_accuracy"]}, evaluate=True),
+    fit("fit_mlp_cce_label_smoothing_sgd", softmax_mlp, clf_onehot,
+        {"optimizer": opt("SGD", learning_rate=0.1, momentum=0.9),
+         "loss": lambda k: k.losses.CategoricalCrossentropy(label_smoothing=0.1),
+         "metrics": ["categorical_accuracy", "auc"]}, evaluate=True),
+    fit("fit_binary_bce_sgd_512", binary_mlp, binary512,
+        {"optimizer": opt("SGD", learning_rate=0.2), "loss": "binary_crossentropy",
+         "metrics": ["accuracy", "precision", "recall"]}, evaluate=True),
+    fit("fit_regression_mse_adam_512", small_mlp, regression512,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "mse",
+         "metrics": ["mae", "root_mean_squared_error"]}, evaluate=True),
+    fit("fit_two_outputs_loss_weights_list", two_output, two_output_data512,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": ["mse", "binary_crossentropy"],
+         "loss_weights": [0.3, 2.0], "metrics": [["mae"], ["accuracy"]]}, evaluate=True),
+    fit("fit_two_outputs_loss_weights_dict", two_output, two_output_data512,
+        {"optimizer": opt("SGD", learning_rate=0.05, momentum=0.9),
+         "loss": {"a": "mse", "b": "binary_crossentropy"}, "loss_weights": {"a": 0.5, "b": 1.5},
+         "metrics": {"a": "mae", "b": "accuracy"}}, evaluate=True),
+    fit("fit_cnn_batchnorm_sparse_adam", small_cnn_bn, images,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "sparse_categorical_crossentropy",
+         "metrics": ["accuracy"]}, evaluate=True),
+    fit("fit_cnn_bias_batchnorm_sparse_sgd", small_cnn_bias_bn, images,
+        {"optimizer": opt("SGD", learning_rate=0.05, momentum=0.9),
+         "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}, evaluate=True),
+    fit("fit_embedding_lstm_bce_sgd", embedding_lstm, token_ids,
+        {"optimizer": opt("SGD", learning_rate=0.5, momentum=0.9), "loss": "binary_crossentropy",
+         "metrics": ["accuracy"]}, evaluate=True),
+    fit("fit_embedding_lstm_bce_rmsprop", embedding_lstm, token_ids,
+        {"optimizer": opt("RMSprop", learning_rate=0.01), "loss": "binary_crossentropy",
+         "metrics": ["accuracy"]}, evaluate=True, reason=EMBEDDING_SPARSE_REASON),
+    fit("fit_mlp_cce_class_weight", softmax_mlp, clf_onehot,
+        {"optimizer": opt("Adam", learning_rate=0.01), **CCE}, evaluate=True,
+        fit_kwargs={"class_weight": {0: 0.5, 1: 2.0, 2: 1.0, 3: 3.0, 4: 0.25}}),
+    fit("fit_mlp_sparse_class_weight_sgd", softmax_mlp, clf_sparse,
+        {"optimizer": opt("SGD", learning_rate=0.1), "loss": "sparse_categorical_crossentropy",
+         "metrics": ["accuracy"]}, evaluate=True,
+        fit_kwargs={"class_weight": {0: 1.0, 1: 0.2, 2: 4.0, 3: 1.0, 4: 0.7}}),
+    fit("fit_binary_sample_weight_weighted_metrics", binary_mlp, binary512,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "binary_crossentropy",
+         "metrics": ["accuracy"], "weighted_metrics": ["accuracy", "mse"]}, evaluate=True,
+        fit_kwargs={"sample_weight": SAMPLE_WEIGHT_512}),
+    fit("fit_regression_sample_weight_validation", small_mlp, regression512,
+        {"optimizer": opt("RMSprop", learning_rate=0.005), "loss": "mse", "metrics": ["mae"]},
+        evaluate=True, fit_kwargs={"sample_weight": SAMPLE_WEIGHT_512, "validation_split": 0.25}),
 ]
 
 CASES = family("training", CASES)

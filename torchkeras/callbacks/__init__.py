@@ -1,5 +1,6 @@
 """torchkeras.callbacks: Keras 3's training callbacks."""
 
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
 from .csv_logger import CSVLogger
@@ -11,8 +12,9 @@ from .model_checkpoint import ModelCheckpoint
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History",
+__all__ = ["BackupAndRestore", "Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback",
-           "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+           "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN"]

@@ -26,6 +26,7 @@ from torchkeras.keras_tensor import (
     torch_dtype,
 )
 from torchkeras.layers.input_spec import check_input
+from torchkeras.mixed_precision import policy as mixed_precision_policy
 from torchkeras.variables import KerasParameter, Variable, is_variable
 
 # Keras's base-layer keyword arguments accepted by every layer.
@@ -44,9 +45,12 @@ def standardize_shape(shape):
     return tuple(None if d is None else int(d) for d in shape)
 
 
+_CALL_SIGS = {}
+
+
 def _dtype_policy_name(dtype):
     if dtype is None:
-        return config.floatx()
+        return mixed_precision_policy.default_policy_name()
     if isinstance(dtype, dict):  # a serialized DTypePolicy from a Keras config
         return dtype.get("config", {}).get("name", config.floatx())
     if isinstance(dtype, torch.dtype):
@@ -56,6 +60,8 @@ def _dtype_policy_name(dtype):
 
 class Layer(nn.Module):
     """Base class of every torchkeras layer (Keras's ``keras.layers.Layer``)."""
+
+    _autocast_mode = None  # "mixed" / "plain" under a mixed precision policy (mixed_precision/)
 
 
     def __init_subclass__(cls, **kwargs):
@@ -92,6 +98,9 @@ class Layer(nn.Module):
             raise TypeError(f"Argument `name` must be a string. Received: name={name!r}")
         self._trainable = bool(trainable)
         self._dtype_name = _dtype_policy_name(dtype)
+        mode = mixed_precision_policy.layer_autocast(self._dtype_name)
+        if mode is not None:
+            self._autocast_mode = mode
         self.autocast = autocast
         self.built = False
         self.supports_masking = False
@@ -359,12 +368,14 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ call
     @classmethod
     def _call_args(cls):
-        sig = cls.__dict__.get("_call_sig")
+        # A module-level cache, not the class __dict__: torch.compile graph-breaks on reading a
+        # class's mappingproxy once any dict was mutated in the traced region.
+        sig = _CALL_SIGS.get(cls)
         if sig is None:
             params = inspect.signature(cls.call).parameters
             var_kw = any(p.kind == p.VAR_KEYWORD for p in params.values())
             sig = ("training" in params or var_kw, "mask" in params or var_kw)
-            cls._call_sig = sig
+            _CALL_SIGS[cls] = sig
         return sig
 
     def call(self, inputs, *args, **kwargs):
@@ -443,7 +454,12 @@ class Layer(nn.Module):
         ctx.training = training
         ctx.depth += 1
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            if self._autocast_mode is None:
+                outputs = self.call(inputs, *args, **kwargs)
+            else:
+                cm, inputs = mixed_precision_policy.autocast_call(self, self._autocast_mode, inputs)
+                with cm:
+                    outputs = self.call(inputs, *args, **kwargs)
         finally:
             ctx.depth -= 1
             ctx.training = prev
@@ -458,7 +474,8 @@ class Layer(nn.Module):
 
     @staticmethod
     def _input_mask(inputs):
-        if type(inputs) is torch.Tensor:
+        # torch.compile cannot trace a tensor's __dict__: it takes the getattr path below.
+        if type(inputs) is torch.Tensor and not torch.compiler.is_compiling():
             return inputs.__dict__.get("_keras_mask") if inputs.__dict__ else None
         if isinstance(inputs, (list, tuple)):
             masks = [getattr(x, "_keras_mask", None) for x in inputs]

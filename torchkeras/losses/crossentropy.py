@@ -82,6 +82,36 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -torch.sum(y_true * torch.log(output), dim=axis)
 
 
+def categorical_crossentropy_mean(y_true, y_pred, dtype, from_logits=False, label_smoothing=0.0,
+                                  axis=-1):
+    """categorical_crossentropy with the "sum_over_batch_size" reduction in one short pass, or
+    None when the general path must run (masks, casts to another device, rank fixes, warnings).
+
+    Equal bit for bit to the general path: the per-sample negation moves into the final
+    division by the count, and IEEE rounding is symmetric in sign. It also saves a graph node."""
+    if (type(y_pred) is not torch.Tensor or type(y_true) is not torch.Tensor
+            or y_pred.dtype is not dtype or axis not in (-1, y_pred.dim() - 1)
+            or y_pred.dim() < 2 or y_pred.shape != y_true.shape or y_pred.shape[-1] == 1
+            or y_true.device != y_pred.device or y_pred.numel() == 0
+            or getattr(y_pred, "_keras_mask", None) is not None):
+        return None
+    logits = getattr(y_pred, "_keras_logits", None)
+    if logits is not None:
+        if from_logits:
+            return None  # the general path warns
+        log_probs = torch.log_softmax(logits.to(dtype), dim=-1)
+    elif from_logits:
+        log_probs = torch.log_softmax(y_pred, dim=-1)
+    else:
+        output = y_pred / torch.sum(y_pred, dim=-1, keepdim=True)
+        log_probs = torch.log(torch.clamp(output, EPSILON, 1.0 - EPSILON))
+    if y_true.dtype is not dtype:
+        y_true = y_true.to(dtype)
+    y_true = _smooth(y_true, label_smoothing, y_true.shape[-1])
+    minus_losses = torch.sum(y_true * log_probs, dim=-1)
+    return torch.sum(minus_losses) / -minus_losses.numel()
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     y_pred = _pred(y_pred)
     y_true = to_tensor(y_true, device=y_pred.device)

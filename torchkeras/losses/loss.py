@@ -14,6 +14,7 @@ from ._utils import (
     standardize_reduction,
     to_tensor,
 )
+from .crossentropy import categorical_crossentropy, categorical_crossentropy_mean
 
 _name_counters = {}
 
@@ -102,6 +103,17 @@ class LossFunctionWrapper(Loss):
         self.fn = fn
         self._fn_kwargs = kwargs
 
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        # The training loop's common case, reduced in one pass (same bits as the general path).
+        if sample_weight is None and self.reduction == "sum_over_batch_size" and (
+                type(self).call is LossFunctionWrapper.call):
+            fused = _MEAN_FORMS.get(self.fn)
+            if fused is not None:
+                out = fused(y_true, y_pred, self._dtype, **self._fn_kwargs)
+                if out is not None:
+                    return out
+        return super().__call__(y_true, y_pred, sample_weight)
+
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
@@ -126,3 +138,6 @@ class LossFunctionWrapper(Loss):
     def __repr__(self):
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
+
+# Per-sample loss functions with a one-pass form of their "sum_over_batch_size" reduction.
+_MEAN_FORMS = {categorical_crossentropy: categorical_crossentropy_mean}

@@ -157,6 +157,14 @@ class MeanMetricWrapper(Mean):
         y_pred = to_tensor(y_pred)
         y_true = to_tensor(y_true, device=y_pred.device)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if (mask is None and sample_weight is None and type(values) is torch.Tensor
+                and values.dim() == 1 and values.dtype is self._dtype and not values.__dict__):
+            # The per-step common case: what Mean.update_state does for unweighted per-sample
+            # values, without its general weighting and reduction steps.
+            self._follow_device(values)
+            self.total.add_(values.sum())
+            self.count.add_(float(values.shape[0]))
+            return None
         if mask is not None:
             mask = to_tensor(mask, device=values.device)
         if sample_weight is not None:

@@ -3,6 +3,7 @@
 from torchkeras.keras_tensor import KerasTensor, flatten, map_structure
 from torchkeras.layers.core.input_layer import InputLayer
 from torchkeras.models.model import Model
+from torchkeras.models.sequential import direct_calls_allowed, hookless
 
 
 class _Slot:
@@ -161,9 +162,11 @@ class Functional(Model):
         slots = [None] * self._n_slots
         for s, x in zip(self._input_slots, self._flat_inputs(inputs)):
             slots[s] = x
+        direct = direct_calls_allowed()
         for layer, args, kwargs, out_slots, simple, _, _ in self._plan:
             if simple:
-                slots[out_slots[0]] = layer(slots[args[0].index])
+                x = slots[args[0].index]
+                slots[out_slots[0]] = layer.forward(x) if direct and hookless(layer) else layer(x)
                 continue
             out = layer(*_fill(args, slots), **_fill(kwargs, slots))
             for s, o in zip(out_slots, flatten(out)):

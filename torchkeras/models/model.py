@@ -6,6 +6,24 @@ from torchkeras.keras_tensor import flatten
 from torchkeras.layers.layer import Layer, standardize_shape
 from torchkeras.trainers.trainer import Trainer
 
+_FUNCTIONAL_SUBCLASSES = {}
+
+
+def _functional_init_arguments(args, kwargs):
+    from torchkeras.keras_tensor import KerasTensor
+    inputs = args[0] if args else kwargs.get("inputs")
+    outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+    return (inputs is not None and outputs is not None
+            and all(isinstance(t, KerasTensor) for t in flatten(inputs)))
+
+
+def _functional_subclass(cls, functional):
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, functional),
+                                           {"__module__": cls.__module__,
+                                            "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
+
 
 class Model(Trainer, Layer):
     """Keras's Model: functional (`Model(inputs, outputs)`) or subclassed (override `call`)."""
@@ -15,6 +33,12 @@ class Model(Trainer, Layer):
                              or "input" in kwargs or "output" in kwargs):
             from torchkeras.models.functional import Functional
             return Functional.__new__(Functional)
+        if _functional_init_arguments(args, kwargs):
+            from torchkeras.models.functional import Functional
+            if not issubclass(cls, Functional):
+                # Keras's `CustomModel(inputs, outputs)`: a Model subclass (overriding train_step...)
+                # built as a functional graph. Its own methods come first, then Functional's.
+                return super().__new__(_functional_subclass(cls, Functional))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -26,6 +50,20 @@ class Model(Trainer, Layer):
                             "arguments only; a functional model is built with Model(inputs, outputs).")
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
         self._init_trainer()
+
+    # -- saving (Keras's model methods; the work is in torchkeras.saving) ------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        from torchkeras.saving import saving_api
+        return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None, **kwargs):
+        from torchkeras.saving import saving_api
+        return saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                       max_shard_size=max_shard_size, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        from torchkeras.saving import saving_api
+        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     @property
     def layers(self):
@@ -95,10 +133,8 @@ class Model(Trainer, Layer):
         return {"name": self.name, "trainable": self.trainable}
 
     def to_json(self, **kwargs):
-        import json
-
-        from torchkeras.utils.serialization import serialize_keras_object
-        return json.dumps(serialize_keras_object(self), **kwargs)
+        from torchkeras.saving import model_to_json
+        return model_to_json(self, **kwargs)
 
 
 def _attach_keras2_methods():

@@ -1,11 +1,31 @@
 """Sequential: a plain stack of layers, built as soon as its input shape is known."""
 
+import torch
 from torch import nn
+from torch.nn.modules import module as _nn_module
 
 from torchkeras.keras_tensor import KerasTensor
 from torchkeras.layers.core.input_layer import InputLayer
 from torchkeras.layers.layer import Layer
 from torchkeras.models.model import Model
+
+# nn.Module.__call__ spends about a microsecond a layer on its hook checks before it calls
+# `forward`; where nothing could intercept the call, the models call `forward` themselves.
+_MODULE_CALL = nn.Module.__call__
+
+
+def direct_calls_allowed():
+    """No global module hooks, no JIT tracer and no patched Module.__call__ (torch.fx)."""
+    return not (_nn_module._global_forward_hooks or _nn_module._global_forward_pre_hooks
+                or _nn_module._global_backward_hooks or _nn_module._global_backward_pre_hooks
+                or nn.Module.__call__ is not _MODULE_CALL or torch._C._get_tracing_state())
+
+
+def hookless(layer):
+    """`layer(x)` would be exactly `layer.forward(x)`: no hooks and no compiled wrapper."""
+    return not (layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
+                or layer._backward_pre_hooks or layer._compiled_call_impl is not None
+                or type(layer).__call__ is not _MODULE_CALL)
 
 
 class Sequential(Model):
@@ -95,8 +115,12 @@ class Sequential(Model):
             self.to(device)
 
     def call(self, inputs, training=None, mask=None):
+        if not direct_calls_allowed():
+            for layer in self._stack:
+                inputs = layer(inputs)
+            return inputs
         for layer in self._stack:
-            inputs = layer(inputs)
+            inputs = layer.forward(inputs) if hookless(layer) else layer(inputs)
         return inputs
 
     @property

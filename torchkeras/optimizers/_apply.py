@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import torch
+from torch.optim.optimizer import _global_optimizer_post_hooks, _global_optimizer_pre_hooks
 
 from torchkeras.optimizers import _state
 from torchkeras.optimizers._values import f32, host_dtype
@@ -20,6 +21,20 @@ class ApplyMixin:
     # -- public entry points ----------------------------------------------------------------
     def step(self, closure=None):
         """One Keras update of every parameter that has a `.grad` (torch's protocol)."""
+        # torch wraps every `step` in a profiler range plus its hook loops, which costs about
+        # as much as a small model's whole update. `hooked` tells torch not to wrap this one;
+        # torch's wrapper still runs whenever there is something for it to do.
+        if (_global_optimizer_pre_hooks or _global_optimizer_post_hooks
+                or self._optimizer_step_pre_hooks or self._optimizer_step_post_hooks
+                or torch._C._autograd._profiler_enabled()) and type(self).step is ApplyMixin.step:
+            return _HOOKED_STEP(self, closure)
+        loss = self._step(closure)
+        self._optimizer_step_code()
+        return loss
+
+    step.hooked = True
+
+    def _step(self, closure=None):
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -132,8 +147,11 @@ class ApplyMixin:
         return g
 
     def _apply_buckets(self, buckets):
-        params = [p for _, ps, _ in buckets for p in ps]
-        grads = [g for _, _, gs in buckets for g in gs]
+        if len(buckets) == 1:
+            params, grads = buckets[0][1], buckets[0][2]
+        else:
+            params = [p for _, ps, _ in buckets for p in ps]
+            grads = [g for _, _, gs in buckets for g in gs]
         if self.loss_scale_factor is not None:
             grads = torch._foreach_div(grads, f32(self.loss_scale_factor).item())
         steps = self.gradient_accumulation_steps
@@ -157,17 +175,22 @@ class ApplyMixin:
     def _clip_decay_update(self, buckets, params, grads):
         grads = self._clip_gradients(grads)
         lrs = [self._base_lr(group) for group, _, _ in buckets]
+        if self.weight_decay is not None:
+            for (_, ps, _), lr in zip(buckets, lrs):
+                self._apply_weight_decay(ps, lr)
+        self._before_update()
+        # `iterations` without building its StepCount: this runs every step.
+        acc = self.gradient_accumulation_steps
+        local_step = (self._raw_iterations // acc if acc else self._raw_iterations) + 1
+        state = self.state
         start = 0
         for (_, ps, _), lr in zip(buckets, lrs):
-            self._apply_weight_decay(ps, lr)
-        self._before_update()
-        local_step = int(self.iterations) + 1
-        for (_, ps, _), lr in zip(buckets, lrs):
-            gs = grads[start:start + len(ps)]
-            start += len(ps)
+            n = len(ps)
+            gs = grads if n == len(grads) else grads[start:start + n]
+            start += n
             for dt_params, dt_grads in _split_by_dtype(ps, gs):
                 dt = host_dtype(dt_params[0].dtype)
-                states = [self.state[p] for p in dt_params]
+                states = [state[p] for p in dt_params]
                 self._update(dt_params, dt_grads, states, dt(lr), dt(local_step), dt)
 
     def _clip_gradients(self, grads):
@@ -238,6 +261,10 @@ class ApplyMixin:
     def _update(self, params, grads, states, lr, local_step, dt):
         """Apply the rule to same-dtype `params` in place; scalars are numpy scalars of `dt`."""
         raise NotImplementedError(f"{type(self).__name__} must implement `_update`.")
+
+
+# torch's own wrapper (profiler range + step hooks), used only when hooks or a profiler are on.
+_HOOKED_STEP = torch.optim.Optimizer.profile_hook_step(ApplyMixin._step)
 
 
 def _split_by_dtype(params, grads):

@@ -79,6 +79,8 @@ class AliasModule(types.ModuleType):
         self.__all__ = [n for n in getattr(target, "__all__", dir(target)) if not n.startswith("_")]
 
     def __getattr__(self, attr):
+        if self.__name__ == "keras" and attr in ("__version__", "version"):
+            return _keras_version(attr)
         if attr.startswith("__") and attr.endswith("__"):
             raise AttributeError(attr)
         target = self.__dict__["_torchkeras_target"]
@@ -106,6 +108,13 @@ class AliasModule(types.ModuleType):
 
 
 _MISSING = object()
+
+
+def _keras_version(attr):
+    """`keras.__version__` / `keras.version()`: the Keras release whose API and file format torchkeras
+    follows, so scripts' `keras.__version__ >= "3"` checks take their Keras 3 branch."""
+    from torchkeras.saving.keras_zip import KERAS_FORMAT_VERSION
+    return KERAS_FORMAT_VERSION if attr == "__version__" else (lambda: KERAS_FORMAT_VERSION)
 
 
 class _AliasLoader(importlib.abc.Loader):

@@ -44,7 +44,7 @@ _same("mean", "sum", "max", "min", "prod", "std", "var", "any", "all", "square",
       "less_equal", "reshape", "transpose", "stack", "tile", "cast", "zeros_like", "ones_like", "dot",
       "softmax", "sigmoid", "tanh", "softplus", "softsign", "elu", "stop_gradient", "cumsum", "cumprod",
       "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-      "expand_dims", "squeeze", "ndim", "one_hot", "dtype", "log_softmax")
+      "squeeze", "ndim", "one_hot", "dtype", "log_softmax")
 
 
 @_keras2()
@@ -68,6 +68,12 @@ def clip(x, min_value, max_value):
 @_keras2("keras.ops.concatenate")
 def concatenate(tensors, axis=-1):
     return ops.concatenate(tensors, axis=axis)
+
+
+@_keras2()
+def expand_dims(x, axis=-1):
+    # Keras 2's default axis is the last one; keras.ops requires it.
+    return ops.expand_dims(x, axis)
 
 
 @_keras2()

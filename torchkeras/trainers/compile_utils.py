@@ -23,10 +23,13 @@ class MeanTracker:
         self.total = None
         self.count = 0
 
-    def update_state(self, value, n):
-        value = value.detach().to(torch.float32) * float(n)
+    def update_state(self, value, sample_weight=1):
+        # Keras's Mean signature: custom train_steps call `loss_tracker.update_state(loss)`.
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(value)
+        value = value.detach().to(torch.float32).mean() * float(sample_weight)
         self.total = value if self.total is None else self.total + value
-        self.count += int(n)
+        self.count += float(sample_weight)
 
     def result(self):
         if self.total is None or self.count == 0:
@@ -158,7 +161,10 @@ class CompileLoss:
                 continue
             value = fn(yt, yp, sample_weight=sw).to(torch.float32)
             if tracker is not None:
-                tracker.update_state(value, yp.shape[0])
+                # tf.keras weights "<output>_loss" by the batch's *static* size, which is None
+                # inside its compiled train step: each batch counts once, so with a last partial
+                # batch the per-output losses are plain batch means (the total "loss" is not).
+                tracker.update_state(value)
             if w is not None:
                 value = value * w
             total = value if total is None else total + value

@@ -24,16 +24,19 @@ def is_array(x):
         hasattr(x, "__array__") and hasattr(x, "shape") and not isinstance(x, torch.utils.data.Dataset))
 
 
-def is_array_structure(x):
+def is_array_structure(x, _top=True):
     if x is None:
         return True
     if isinstance(x, dict):
-        return all(is_array_structure(v) for v in x.values())
+        return all(is_array_structure(v, False) for v in x.values())
     if isinstance(x, (list, tuple)):
-        if x and all(isinstance(v, (int, float, bool, np.number)) for v in x):
+        if _top and x and all(isinstance(v, (int, float, bool, np.number)) for v in x):
             return True  # a plain Python list of numbers is one array
-        return all(is_array_structure(v) for v in x)
-    return is_array(x) or isinstance(x, (int, float, np.number))
+        # Keras refuses nested Python lists (`x.tolist()`) with "Unrecognized data type": a list
+        # inside a structure holds arrays, one per model input, never numbers.
+        return all(isinstance(v, (list, tuple, dict)) and is_array_structure(v, False) or is_array(v)
+                   or v is None for v in x)
+    return is_array(x) or _top and isinstance(x, (int, float, np.number))
 
 
 def to_torch(a):

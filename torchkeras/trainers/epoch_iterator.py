@@ -22,6 +22,12 @@ class _ArraySource:
             self.device = None  # already there
         else:
             self.device = device
+        if self.device is not None and all(
+                isinstance(t, torch.Tensor) and t.device == torch.device(self.device)
+                for t in da.flatten(self.arrays)):
+            self.device = None  # already there: no per-batch `.to`
+        # Plain (x, y, sample_weight) tensors take the short per-batch path in `_take`.
+        self._plain = all(a is None or isinstance(a, torch.Tensor) for a in self.arrays)
         self.num_batches = int(math.ceil(self.n / batch_size))
 
     def __iter__(self):
@@ -43,6 +49,9 @@ class _ArraySource:
                 yield da.to_device(map_structure(lambda t: t[sl], self.arrays), self.device)
 
     def _take(self, idx):
+        if self._plain and self.device is None:
+            x, y, sw = self.arrays
+            return x[idx], None if y is None else y[idx], None if sw is None else sw[idx]
         return da.to_device(map_structure(lambda t: t[idx], self.arrays), self.device)
 
 
@@ -113,7 +122,7 @@ class EpochIterator:
             da.check_cardinality(x, y, sample_weight)
             if self.class_weighter is not None and y is not None:
                 self.class_weighter.check(y)
-            if batch_size is None:
+            if not batch_size:  # Keras treats batch_size=0 as unset (32), as it does None
                 batch_size = int(math.ceil(da.num_samples(x) / steps_per_epoch)) if steps_per_epoch else 32
             self.source = _ArraySource(x, y, sample_weight, batch_size, shuffle, device)
         else:

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from ..callbacks.callback_list import CallbackList, pythonify_logs
+from ..distribution.runtime import fit_context
 from . import data_adapter as da
 from .epoch_iterator import EpochIterator
 from .tree import flatten, map_structure
@@ -64,6 +65,10 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
             vx, vy, vsw = validation_data, None, None
         val_iter = EpochIterator(vx, vy, vsw, validation_batch_size or batch_size,
                                  validation_steps, False, None, device)
+    dist_ctx = fit_context(model)  # None unless launched by torchrun (distribution/)
+    if dist_ctx is not None:
+        train_iter, val_iter, verbose, callbacks = dist_ctx.wrap(train_iter, val_iter, verbose,
+                                                                 callbacks)
     if not isinstance(callbacks, CallbackList):
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=model, verbose=verbose, epochs=epochs,
@@ -72,7 +77,11 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
     model.stop_training = False
     model._optimizer_ready = False
     training_logs = None
+    model._initial_epoch = None
     callbacks.on_train_begin()
+    # BackupAndRestore sets the epoch to resume from in on_train_begin (Keras's protocol).
+    initial_epoch = model._initial_epoch or initial_epoch
+    model._initial_epoch = None
     try:
         for epoch in range(initial_epoch, epochs):
             model.reset_metrics()
@@ -92,6 +101,8 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
                     break
                 raise ValueError("Expected input data to be non-empty: the training data "
                                  "yielded no batch.")
+            if dist_ctx is not None:
+                dist_ctx.sync_metrics()
             epoch_logs = pythonify_logs(step_logs if step_logs is not None
                                         else model.get_metrics_result())
             if val_iter is not None and _should_eval(epoch, validation_freq):
@@ -103,6 +114,8 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
                 break
     finally:
         model.train(was_training)
+        if dist_ctx is not None:
+            dist_ctx.close()
     callbacks.on_train_end(training_logs)
     history = callbacks._history
     model.history = history
@@ -121,6 +134,8 @@ def evaluate_loop(model, iterator, callbacks):
                 callbacks.on_test_batch_begin(step)
                 step_logs = model._run_test_step(batch)
                 callbacks.on_test_batch_end(step, _logs_fn(model, step_logs))
+        if "_dist_ctx" in model.__dict__:
+            model.__dict__["_dist_ctx"].sync_metrics()
     finally:
         model.train(was_training)
     logs = pythonify_logs(step_logs if step_logs is not None else model.get_metrics_result())

@@ -11,8 +11,11 @@ import torch
 
 from .. import optimizers as optimizers_module
 from ..callbacks.callback_list import CallbackList
+from ..mixed_precision.scaling import scaler_for
 from . import data_adapter as da
 from .compile_utils import CompileLoss, CompileMetrics, MeanTracker
+from .compiled_steps import CompiledSteps, resolve_jit_compile
+from .device import place_model
 from .epoch_iterator import EpochIterator
 from .loops import evaluate_loop, fit_loop, on_batch, predict_loop
 
@@ -58,11 +61,9 @@ class Trainer:
             self.optimizer = optimizer  # a plain torch optimizer, already bound to parameters
         else:
             self.optimizer = optimizers_module.get(optimizer)
-        if jit_compile is True:
-            _warn_once("jit", "compile(jit_compile=True) is not implemented yet in torchkeras; "
-                              "the model runs eagerly (wrap it with torch.compile yourself).")
-        self._jit_compile = False
         self._run_eagerly = bool(run_eagerly)
+        self.jit_compile = resolve_jit_compile(jit_compile, self._run_eagerly)
+        self._auto_scale_loss = bool(auto_scale_loss)
         self.steps_per_execution = steps_per_execution
         names = self._model_output_names()
         self.loss = loss
@@ -70,6 +71,7 @@ class Trainer:
         self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, names)
                                  if metrics or weighted_metrics else None)
         self._loss_tracker = MeanTracker("loss")
+        place_model(self)  # CUDA when available, as Keras places variables (see device.py)
         self.compiled = True
         self._compile_config = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
                                     metrics=metrics, weighted_metrics=weighted_metrics,
@@ -98,10 +100,8 @@ class Trainer:
 
     @jit_compile.setter
     def jit_compile(self, value):
-        if value:
-            _warn_once("jit", "jit_compile=True is not implemented yet in torchkeras; running "
-                              "eagerly.")
-        self._jit_compile = False
+        self._jit_compile = bool(value)
+        self.__dict__["_compiled_steps"] = CompiledSteps(self) if value else None
 
     def get_compile_config(self):
         return dict(self._compile_config) if getattr(self, "_compile_config", None) else None
@@ -123,6 +123,15 @@ class Trainer:
                 out.append(self._compile_metrics)
             if self._compile_loss is not None:
                 out.extend(self._compile_loss.metrics)
+        # Keras also lists the Metric objects a subclassed model holds as attributes
+        # (`self.loss_tracker = Mean(...)`), so fit resets them each epoch.
+        from ..metrics import Metric
+        seen = {id(m) for m in out}
+        for value in list(vars(self).values()):
+            for m in (value if isinstance(value, (list, tuple)) else (value,)):
+                if isinstance(m, Metric) and id(m) not in seen:
+                    seen.add(id(m))
+                    out.append(m)
         return out
 
     @property
@@ -192,20 +201,28 @@ class Trainer:
             self._constraint_vars = []
         else:
             self._constraint_vars = self._constrained_weights()
+        self.__dict__["_loss_scaler"] = scaler_for(self, getattr(self, "_auto_scale_loss", True))
 
     def _train_step(self, data):
         """One optimisation step; updates the trackers, returns nothing (no host sync)."""
         x, y, sample_weight = da.unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        y_pred, loss = self._forward_and_loss(x, y, sample_weight, True)
         self._loss_tracker.update_state(loss, da.num_samples(x))
         if not getattr(self, "_optimizer_ready", False):
             self._prepare_optimizer()
             self._optimizer_ready = True
-        self.zero_grad(set_to_none=True)
+            # Module.zero_grad walks every submodule each step; the parameters are fixed by now.
+            self.__dict__["_zero_grad_params"] = (
+                list(self.parameters()) if type(self).zero_grad is torch.nn.Module.zero_grad
+                else None)
+        params = self.__dict__.get("_zero_grad_params")
+        if params is None:
+            self.zero_grad(set_to_none=True)
+        else:
+            for p in params:
+                p.grad = None
         if loss.requires_grad:
-            loss.backward()
-            self.optimizer.step()
+            self._backward_and_step(loss)
         elif not self.trainable_weights:
             _warn_once("no_trainable", "The model does not have any trainable weights.")
         if self._constraint_vars:
@@ -221,8 +238,7 @@ class Trainer:
 
     def _test_step(self, data):
         x, y, sample_weight = da.unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        y_pred, loss = self._forward_and_loss(x, y, sample_weight, False)
         self._loss_tracker.update_state(loss, da.num_samples(x))
         self._update_compiled_metrics(y, y_pred, sample_weight)
 
@@ -232,7 +248,34 @@ class Trainer:
 
     def predict_step(self, data):
         x, _, _ = da.unpack_x_y_sample_weight(data)
+        steps = self.__dict__.get("_compiled_steps")
+        if steps is not None:
+            out = steps.run("predict_fn", x)
+            if out is not None:
+                return out
         return self(x, training=False)
+
+    # -- hooks for torch.compile (compiled_steps.py), DDP (distribution/), loss scaling ------
+    def _forward_module(self):
+        """The module the train forward runs through: the DDP wrapper under torchrun."""
+        return self.__dict__.get("_ddp_module") or self
+
+    def _forward_and_loss(self, x, y, sample_weight, training):
+        steps = self.__dict__.get("_compiled_steps")
+        if steps is not None:
+            out = steps.run("train_fn" if training else "test_fn", x, y, sample_weight)
+            if out is not None:
+                return out
+        y_pred = (self._forward_module() if training else self)(x, training=training)
+        return y_pred, self.compute_loss(x, y, y_pred, sample_weight, training=training)
+
+    def _backward_and_step(self, loss):
+        scaler = self.__dict__.get("_loss_scaler")
+        if scaler is None:
+            loss.backward()
+            self.optimizer.step()
+        else:
+            scaler.backward_and_step(loss, self.optimizer)
 
     def _data_device(self):
         dev = self._device() if hasattr(self, "_device") else None

@@ -60,6 +60,7 @@ def _cell_lines(text, width, align="left", truncate=False):
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
     from torchkeras.models.sequential import Sequential
+    user_print_fn = print_fn is not None
     print_fn = print_fn or print
     sequential = isinstance(model, Sequential)
     layers = model.layers
@@ -102,13 +103,18 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         weights = model.weights
         total = _count(weights)
         trainable = _count(model.trainable_weights)
-        lines.append(f" Total params: {total:,} ({_fmt_bytes(total * 4)})")
+        opt = getattr(model, "optimizer", None)
+        n_opt = _count(opt.variables) if opt is not None and getattr(opt, "variables", None) else 0
+        # Keras's "Total params" counts the built optimizer's variables too (76,352 for the 784-32-10
+        # MLP after one Adam step: 25,450 weights + 50,902 optimizer params).
+        lines.append(f" Total params: {total + n_opt:,} ({_fmt_bytes((total + n_opt) * 4)})")
         lines.append(f" Trainable params: {trainable:,} ({_fmt_bytes(trainable * 4)})")
         lines.append(f" Non-trainable params: {total - trainable:,} ({_fmt_bytes((total - trainable) * 4)})")
-        opt = getattr(model, "optimizer", None)
-        if opt is not None and getattr(opt, "variables", None):
-            n = _count(opt.variables)
-            if n:
-                lines.append(f" Optimizer params: {n:,} ({_fmt_bytes(n * 4)})")
-    for line in lines:
-        print_fn(line)
+        if n_opt:
+            lines.append(f" Optimizer params: {n_opt:,} ({_fmt_bytes(n_opt * 4)})")
+    if user_print_fn:
+        # Keras hands a user's print_fn the whole captured summary in one call, ending in a newline.
+        print_fn("\n".join(lines) + "\n")
+    else:
+        for line in lines:
+            print_fn(line)

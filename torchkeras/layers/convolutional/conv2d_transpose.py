@@ -1,6 +1,7 @@
 """Conv2DTranspose: transposed 2D convolution (Keras `keras.layers.Conv2DTranspose`)."""
 
 from torchkeras.layers.convolutional.base_conv_transpose import BaseConvTranspose
+from torchkeras.layers.convolutional.conv_layer import subclass_args
 
 
 class Conv2DTranspose(BaseConvTranspose):
@@ -19,9 +20,4 @@ class Conv2DTranspose(BaseConvTranspose):
                  dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
-                         output_padding=output_padding, data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
+        super().__init__(2, **subclass_args(locals()))

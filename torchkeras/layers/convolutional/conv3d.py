@@ -1,6 +1,7 @@
 """Conv3D: convolution over volumes (Keras `keras.layers.Conv3D`)."""
 
 from torchkeras.layers.convolutional.base_conv import BaseConv
+from torchkeras.layers.convolutional.conv_layer import subclass_args
 
 
 class Conv3D(BaseConv):
@@ -19,9 +20,4 @@ class Conv3D(BaseConv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
-        super().__init__(3, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-                         dilation_rate=dilation_rate, groups=groups, activation=activation,
-                         use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
+        super().__init__(3, **subclass_args(locals()))

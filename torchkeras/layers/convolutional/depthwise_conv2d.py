@@ -1,6 +1,7 @@
 """DepthwiseConv2D (Keras `keras.layers.DepthwiseConv2D`)."""
 
 from torchkeras.layers.convolutional.base_depthwise_conv import BaseDepthwiseConv
+from torchkeras.layers.convolutional.conv_layer import subclass_args
 
 
 class DepthwiseConv2D(BaseDepthwiseConv):
@@ -16,9 +17,4 @@ class DepthwiseConv2D(BaseDepthwiseConv):
                  dilation_rate=(1, 1), activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, kernel_size, strides=strides, padding=padding, depth_multiplier=depth_multiplier,
-                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
+        super().__init__(2, **subclass_args(locals()))

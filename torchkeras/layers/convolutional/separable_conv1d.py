@@ -1,6 +1,7 @@
 """SeparableConv1D (Keras `keras.layers.SeparableConv1D`)."""
 
 from torchkeras.layers.convolutional.base_separable_conv import BaseSeparableConv
+from torchkeras.layers.convolutional.conv_layer import subclass_args
 
 
 class SeparableConv1D(BaseSeparableConv):
@@ -18,11 +19,4 @@ class SeparableConv1D(BaseSeparableConv):
                  bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-                         dilation_rate=dilation_rate, depth_multiplier=depth_multiplier, activation=activation,
-                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
-                         pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
-                         depthwise_regularizer=depthwise_regularizer,
-                         pointwise_regularizer=pointwise_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
-                         pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint, **kwargs)
+        super().__init__(1, **subclass_args(locals()))

@@ -74,7 +74,12 @@ class Dense(Layer):
 
     def call(self, inputs):
         p = self._modules["torch_module"]._parameters  # direct dict access: this is the hot path
-        return self.activation(F.linear(inputs, p["weight"], p["bias"]))
+        w = p["weight"]
+        if inputs.dtype is not w.dtype and not inputs.is_floating_point():
+            # Keras's matmul promotes int/bool inputs to the float kernel's dtype (Dense on int ids
+            # returns float32 in Keras); the layer base only autocasts float inputs.
+            inputs = inputs.to(w.dtype)
+        return self.activation(F.linear(inputs, w, p["bias"]))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -22,6 +22,8 @@ class Masking(Layer):
         self.built = True
 
     def _keep(self, inputs, keepdim):
+        if not isinstance(inputs, torch.Tensor):  # compute_mask called directly on numpy, as Keras allows
+            inputs = torch.as_tensor(inputs)
         return torch.any(inputs != self.mask_value, dim=-1, keepdim=keepdim)
 
     def call(self, inputs):

@@ -50,3 +50,11 @@ def broadcast_shape(ndim, axes, sizes):
     for a, s in zip(axes, sizes):
         shape[a] = s
     return shape
+
+
+def on_channels_axis(x, axis, fn):
+    """Apply `fn`, a torch op that wants the channels at axis 1 (F.group_norm, F.batch_norm), to `x`
+    whose channels are at `axis`."""
+    if axis == 1:
+        return fn(x)
+    return fn(x.movedim(axis, 1)).movedim(1, axis)

@@ -8,13 +8,11 @@ normalises with its moving statistics even inside fit (Keras 3).
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from torchkeras import constraints, initializers, regularizers
 from torchkeras.keras_tensor import torch_dtype
 from torchkeras.layers.input_spec import InputSpec
-from torchkeras.layers.layer import Layer
 from torchkeras.layers.normalization import _utils as U
+from torchkeras.layers.normalization.base_normalization import AffineNormalization
 
 _MASK_EPS = 1e-7  # keras.backend.epsilon(), added to the masked element count
 
@@ -27,13 +25,16 @@ def _float(value, arg, layer):
                          f"Received: {arg}={value!r}") from None
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(AffineNormalization):
     """Normalises each feature on `axis` with batch statistics (training) or moving ones (inference).
 
     Weights, in Keras order: gamma (if scale), beta (if center), moving_mean, moving_variance, and with
     renorm=True moving_stddev, renorm_mean, renorm_stddev. torch names: weight, bias, running_mean,
     running_var (buffers for the non-trainable ones).
     """
+
+    _config_head = ("axis", "momentum", "epsilon", "center", "scale")
+    _more_initializers = ("moving_mean", "moving_variance")
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
@@ -44,17 +45,7 @@ class BatchNormalization(Layer):
         self.axis = U.check_axis_arg(axis, self, allow_list=False)
         self.synchronized = bool(synchronized)
         self.momentum = _float(momentum, "momentum", self)
-        self.epsilon = _float(epsilon, "epsilon", self)
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
-        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._init_affine(_float(epsilon, "epsilon", self), center, scale, locals())
         self.renorm = bool(renorm)
         if self.renorm:
             renorm_clipping = renorm_clipping or {}
@@ -71,8 +62,7 @@ class BatchNormalization(Layer):
                                  f"Received: dmax={dmax}.")
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
-        self.supports_masking = True
-        self._gamma = self._beta = self._moving_mean = self._moving_variance = None
+        self._moving_mean = self._moving_variance = None
         if self._batch_input_shape is not None:
             self._maybe_build(self._batch_input_shape)
 
@@ -84,39 +74,23 @@ class BatchNormalization(Layer):
         if dim is None:
             raise ValueError(f"Axis {self.axis} of the input to BatchNormalization {self.name!r} must have a "
                              f"defined dimension. Received input_shape={tuple(input_shape)}.")
-        dtype = torch_dtype(self.variable_dtype)
-
-        def make(init, sqrt=False):
-            with torch.no_grad():
-                t = torch.as_tensor(init((dim,), dtype=dtype)).to(dtype)
-                t = t.sqrt() if sqrt else t
-            return t.to(self._device_cache) if self._device_cache is not None else t
-
-        if self.scale:
-            self.weight = nn.Parameter(make(self.gamma_initializer))
-            self._gamma = self._track_variable(self, "weight", "gamma", regularizer=self.gamma_regularizer,
-                                               constraint=self.gamma_constraint)
-        if self.center:
-            self.bias = nn.Parameter(make(self.beta_initializer))
-            self._beta = self._track_variable(self, "bias", "beta", regularizer=self.beta_regularizer,
-                                              constraint=self.beta_constraint)
-        self.register_buffer("running_mean", make(self.moving_mean_initializer))
+        self._build_affine((dim,), self.scale, self.center)
+        self.register_buffer("running_mean", self._initial(self.moving_mean_initializer, (dim,)))
         self._moving_mean = self._track_variable(self, "running_mean", "moving_mean", trainable=False)
-        self.register_buffer("running_var", make(self.moving_variance_initializer))
+        self.register_buffer("running_var", self._initial(self.moving_variance_initializer, (dim,)))
         self._moving_variance = self._track_variable(self, "running_var", "moving_variance", trainable=False)
         if self.renorm:
             # Renorm tracks standard deviations; they start at sqrt of the variance initializer.
             for attr, init, sqrt in (("moving_stddev", self.moving_variance_initializer, True),
                                      ("renorm_mean", self.moving_mean_initializer, False),
                                      ("renorm_stddev", self.moving_variance_initializer, True)):
-                self.register_buffer(attr, make(init.clone() if hasattr(init, "clone") else init, sqrt))
+                self.register_buffer(attr, self._initial(init.clone() if hasattr(init, "clone") else init, (dim,),
+                                                        sqrt))
                 self._track_variable(self, attr, attr, trainable=False)
         self.input_spec = InputSpec(ndim=ndim, axes={self._axis: dim})
         self._reduction_axes = [i for i in range(ndim) if i != self._axis]
         self._bshape = U.broadcast_shape(ndim, [self._axis], [dim])
 
-    gamma = property(lambda self: self._gamma)
-    beta = property(lambda self: self._beta)
     moving_mean = property(lambda self: self._moving_mean)
     moving_variance = property(lambda self: self._moving_variance)
 
@@ -126,16 +100,14 @@ class BatchNormalization(Layer):
             raise ValueError("The mask provided should be one dimension less than the inputs. Received: "
                              f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}")
         x = U.compute_float(inputs)
-        gamma = self.weight.to(x.dtype) if self.scale else None
-        beta = self.bias.to(x.dtype) if self.center else None
+        gamma, beta = self._affine_params(x)
         if training and self.trainable:
             out = self._train(x, mask, gamma, beta)
         elif x.dim() >= 2:
             # Inference: torch's kernel computes x * (gamma * rsqrt(var + eps)) + (beta - mean * that), as TF.
-            xt = x if self._axis == 1 else x.movedim(self._axis, 1)
-            out = F.batch_norm(xt, self.running_mean.to(x.dtype), self.running_var.to(x.dtype), gamma, beta,
-                               False, 0.0, self.epsilon)
-            out = out if self._axis == 1 else out.movedim(1, self._axis)
+            mean, var = self.running_mean.to(x.dtype), self.running_var.to(x.dtype)
+            out = U.on_channels_axis(x, self._axis, lambda t: F.batch_norm(t, mean, var, gamma, beta, False, 0.0,
+                                                                          self.epsilon))
         else:
             out = self._normalize(x, self.running_mean.to(x.dtype), self.running_var.to(x.dtype), gamma, beta)
         return out.to(torch_dtype(self.compute_dtype))
@@ -199,26 +171,10 @@ class BatchNormalization(Layer):
         self.running_var.copy_(torch.relu(new_std * new_std - eps))
         return r, d
 
-    def compute_output_shape(self, input_shape):
-        U.normalize_axes(self.axis, len(input_shape), self, input_shape)
-        return tuple(input_shape)
-
     def get_config(self):
         cfg = super().get_config()
-        cfg.update({
-            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
-            "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-            "synchronized": self.synchronized, "renorm": self.renorm,
-            "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum,
-        })
+        cfg.update({"synchronized": self.synchronized, "renorm": self.renorm,
+                    "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum})
         return cfg
 
 

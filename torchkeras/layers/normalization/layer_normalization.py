@@ -9,20 +9,20 @@ import warnings
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from torchkeras import constraints, initializers, regularizers
 from torchkeras.keras_tensor import torch_dtype
-from torchkeras.layers.layer import Layer
 from torchkeras.layers.normalization import _utils as U
+from torchkeras.layers.normalization.base_normalization import AffineNormalization
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(AffineNormalization):
     """Normalises each example over `axis` (int or list of ints); weights gamma (if scale), beta (if center).
 
     `rms_scaling=True` (deprecated in Keras) scales by rsqrt(variance + epsilon) without centering and
     creates no beta, as Keras does.
     """
+
+    _config_head = ("axis", "epsilon", "center", "scale", "rms_scaling")
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
@@ -34,20 +34,10 @@ class LayerNormalization(Layer):
                           "`keras.layers.RMSNormalization` instead.", stacklevel=2)
         super().__init__(**kwargs)
         self.axis = U.check_axis_arg(axis, self)
-        self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
         self.rms_scaling = rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.supports_masking = True
+        self._init_affine(epsilon, center, scale, locals())
         # Keras disables autocast here: float64 inputs are normalised in float64.
         self.autocast = False
-        self._gamma = self._beta = None
         if self._batch_input_shape is not None:
             self._maybe_build(self._batch_input_shape)
 
@@ -68,32 +58,14 @@ class LayerNormalization(Layer):
         # F.layer_norm covers the case of normalising the last k axes.
         self._fused = pos == list(range(ndim - len(pos), ndim))
         self._norm_shape = tuple(input_shape[a] for a in pos)
-        dtype = torch_dtype(self.variable_dtype)
-
-        def make(init):
-            with torch.no_grad():
-                t = torch.as_tensor(init(shape, dtype=dtype)).to(dtype)
-            return nn.Parameter(t.to(self._device_cache) if self._device_cache is not None else t)
-
-        if self.scale or self.rms_scaling:
-            self.weight = make(self.gamma_initializer)
-            self._gamma = self._track_variable(self, "weight", "gamma", regularizer=self.gamma_regularizer,
-                                               constraint=self.gamma_constraint)
-        if self.center and not self.rms_scaling:
-            self.bias = make(self.beta_initializer)
-            self._beta = self._track_variable(self, "bias", "beta", regularizer=self.beta_regularizer,
-                                              constraint=self.beta_constraint)
-
-    gamma = property(lambda self: self._gamma)
-    beta = property(lambda self: self._beta)
+        self._build_affine(shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
     def call(self, inputs):
         if inputs.dim() != len(self._bshape):
             raise ValueError(f"LayerNormalization {self.name!r} was built for inputs of rank {len(self._bshape)}; "
                              f"received an input of shape {tuple(inputs.shape)}.")
         x = U.compute_float(inputs)
-        gamma = self.weight.to(x.dtype) if self._gamma is not None else None
-        beta = self.bias.to(x.dtype) if self._beta is not None else None
+        gamma, beta = self._affine_params(x)
         if self.rms_scaling:
             var = torch.var(x, dim=self._pos_axes, correction=0, keepdim=True)
             out = x * torch.rsqrt(var + self.epsilon)
@@ -113,21 +85,3 @@ class LayerNormalization(Layer):
                 res = res + beta.reshape(self._bshape)
             out = x * inv + res
         return out.to(torch_dtype(self.compute_dtype))
-
-    def compute_output_shape(self, input_shape):
-        U.normalize_axes(self.axis, len(input_shape), self, input_shape)
-        return tuple(input_shape)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({
-            "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-            "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-        })
-        return cfg

@@ -2,13 +2,13 @@
 
 import torch
 
-from torchkeras.layers.layer import Layer
 from torchkeras.layers.normalization import _utils as U
+from torchkeras.layers.normalization.base_normalization import AxisNormalization
 
 _INV_NORM_CAP = 1.0 / 1e-12  # Keras caps the inverse norm, so an all-zero slice stays zero
 
 
-class UnitNormalization(Layer):
+class UnitNormalization(AxisNormalization):
     """Normalises inputs to unit L2 norm along `axis` (int or list of ints). No weights."""
 
     def __init__(self, axis=-1, **kwargs):
@@ -25,10 +25,6 @@ class UnitNormalization(Layer):
         axes = U.normalize_axes(self.axis, inputs.dim(), self, tuple(inputs.shape))
         inv = torch.rsqrt(inputs.square().sum(dim=axes, keepdim=True))
         return inputs * torch.clamp(inv, max=_INV_NORM_CAP)
-
-    def compute_output_shape(self, input_shape):
-        U.normalize_axes(self.axis, len(input_shape), self, input_shape)
-        return tuple(input_shape)
 
     def get_config(self):
         cfg = super().get_config()

@@ -4,14 +4,21 @@
 TF's split is symmetric the torch op pads itself (max: -inf; average: count_include_pad=False, which
 already excludes padded cells); otherwise F.pad adds the asymmetric border and, for the average, the
 window sums are divided by the pooled count of real cells. Inputs are pooled on a channels-first view
-(no copy for channels_last, see base_conv), 1D as 2D on (N, C, 1, W).
+(no copy for channels_last, see conv_utils), 1D as 2D on (N, C, 1, W).
 """
 
 import torch
 import torch.nn.functional as F
 
 from torchkeras import config
-from torchkeras.layers.convolutional.base_conv import from_channels_first, to_channels_first
+from torchkeras.layers.convolutional.conv_utils import (
+    channel_axis,
+    from_channels_first,
+    lift,
+    spatial_dims,
+    to_channels_first,
+    with_channels,
+)
 from torchkeras.layers.convolutional.padding import conv_padding, normalize_padding, output_length
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
@@ -34,8 +41,7 @@ class BasePooling(Layer):
         self.padding = normalize_padding(padding, layer=self)
         self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=pool_dimensions + 2)
-        lift = (lambda t: (1,) + t) if self.rank == 1 else (lambda t: t)
-        self._k, self._s = lift(self.pool_size), lift(self.strides)
+        self._k, self._s = lift(self.rank, self.pool_size), lift(self.rank, self.strides)
         self._fn = (_MAX if pool_mode == "max" else _AVG)[max(self.rank, 2)]
         self._cache = {}
         self.built = True
@@ -75,10 +81,8 @@ class BasePooling(Layer):
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        cl = self.data_format == "channels_last"
-        spatial = input_shape[1:-1] if cl else input_shape[2:]
-        out = self._check_size(spatial, input_shape)
-        return (input_shape[0],) + out + (input_shape[-1],) if cl else input_shape[:2] + out
+        out = self._check_size(spatial_dims(self, input_shape), input_shape)
+        return with_channels(self, input_shape, out, input_shape[channel_axis(self.data_format)])
 
     def get_config(self):
         cfg = super().get_config()

@@ -15,6 +15,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
+        inputs = self._float_inputs(inputs)
         axis = self._axes[0]
         if mask is None:
             return inputs.mean(dim=axis, keepdim=self.keepdims)

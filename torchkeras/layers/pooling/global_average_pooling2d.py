@@ -10,4 +10,4 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
         super().__init__(pool_dimensions=2, data_format=data_format, keepdims=keepdims, **kwargs)
 
     def call(self, inputs):
-        return inputs.mean(dim=self._axes, keepdim=self.keepdims)
+        return self._float_inputs(inputs).mean(dim=self._axes, keepdim=self.keepdims)

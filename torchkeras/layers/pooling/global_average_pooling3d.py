@@ -10,4 +10,4 @@ class GlobalAveragePooling3D(BaseGlobalPooling):
         super().__init__(pool_dimensions=3, data_format=data_format, keepdims=keepdims, **kwargs)
 
     def call(self, inputs):
-        return inputs.mean(dim=self._axes, keepdim=self.keepdims)
+        return self._float_inputs(inputs).mean(dim=self._axes, keepdim=self.keepdims)

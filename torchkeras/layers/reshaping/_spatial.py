@@ -4,15 +4,19 @@ messages, spatial-axis bookkeeping for both data formats, and the tensor ops."""
 import torch.nn.functional as F
 
 from torchkeras import config
+from torchkeras.layers.convolutional.conv_utils import spatial_axes
 from torchkeras.layers.input_spec import InputSpec
-from torchkeras.layers.layer import Layer
+from torchkeras.layers.reshaping._base import ReshapingLayer
 from torchkeras.utils.validation import normalize_tuple
 
 _ORDINALS = ("1st", "2nd", "3rd")
 
 
 def parse_pairs(value, rank, arg, crop):
-    """int | tuple of `rank` ints | tuple of `rank` (before, after) pairs -> tuple of `rank` pairs."""
+    """int | tuple of `rank` ints | tuple of `rank` (before, after) pairs -> tuple of `rank` pairs.
+    Rank 1 takes an int or one (before, after) pair."""
+    if rank == 1:
+        return (normalize_tuple(value, 2, arg, allow_zero=True),)
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             raise ValueError(f"`{arg}` cannot be negative. Received: {arg}={value}.")
@@ -30,23 +34,28 @@ def parse_pairs(value, rank, arg, crop):
                      f"tuples of 2 ints ({pairs}). Received: {arg}={value!r}.")
 
 
-def spatial_axes(rank, data_format):
-    start = 2 if data_format == "channels_first" else 1
-    return list(range(start, start + rank))
-
-
-class SpatialLayer(Layer):
+class SpatialLayer(ReshapingLayer):
     """Base of the layers here: `_rank` spatial dims, optional data_format, a fixed input rank."""
 
     _rank = 2
+    _config_attrs = ("data_format",)
 
     def _init_spatial(self, data_format):
         self.data_format = config.standardize_data_format(data_format)
         self._axes = spatial_axes(self._rank, self.data_format)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
+    def _init_pairs(self, value, data_format):
+        """data_format, then the per-axis (before, after) amounts of `self._pairs_arg`."""
+        self._init_spatial(data_format)
+        self._pairs = parse_pairs(value, self._rank, self._pairs_arg, crop=self._pairs_arg == "cropping")
+        setattr(self, self._pairs_arg, self._pairs[0] if self._rank == 1 else self._pairs)
+
 
 class ZeroPaddingBase(SpatialLayer):
+    _pairs_arg = "padding"
+    _config_attrs = ("padding", "data_format")
+
     def call(self, inputs):
         pads = []
         for axis in reversed(range(inputs.dim())):
@@ -64,6 +73,9 @@ class ZeroPaddingBase(SpatialLayer):
 
 
 class CroppingBase(SpatialLayer):
+    _pairs_arg = "cropping"
+    _config_attrs = ("cropping", "data_format")
+
     def _check(self, shape, what):
         for axis, (a, b) in zip(self._axes, self._pairs):
             if shape[axis] is not None and a + b >= shape[axis]:
@@ -104,6 +116,8 @@ def repeat_nearest(x, axes, factors):
 
 
 class UpSamplingBase(SpatialLayer):
+    _config_attrs = ("size", "data_format")
+
     def call(self, inputs):
         return repeat_nearest(inputs, self._axes, self._size)
 

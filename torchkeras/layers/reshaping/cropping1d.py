@@ -1,7 +1,6 @@
 """Cropping1D: removes steps at the start and end of a sequence batch (batch, steps, features)."""
 
 from torchkeras.layers.reshaping._spatial import CroppingBase
-from torchkeras.utils.validation import normalize_tuple
 
 
 class Cropping1D(CroppingBase):
@@ -12,19 +11,13 @@ class Cropping1D(CroppingBase):
     """
 
     _rank = 1
+    _config_attrs = ("cropping",)
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
-        self._init_spatial("channels_last")
-        self.cropping = normalize_tuple(cropping, 2, "cropping", allow_zero=True)
-        self._pairs = (self.cropping,)
+        self._init_pairs(cropping, "channels_last")
 
     def _check(self, shape, what):
         if shape[1] is not None and sum(self.cropping) >= shape[1]:
             raise ValueError("`cropping` parameter of `Cropping1D` layer must be smaller than the input length. "
                              f"Received: {what}={tuple(shape)}, cropping={self.cropping}.")
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"cropping": self.cropping})
-        return cfg

@@ -1,6 +1,6 @@
 """Cropping2D: removes rows at the borders of height and width of a 2D-image batch."""
 
-from torchkeras.layers.reshaping._spatial import CroppingBase, parse_pairs
+from torchkeras.layers.reshaping._spatial import CroppingBase
 
 
 class Cropping2D(CroppingBase):
@@ -16,11 +16,4 @@ class Cropping2D(CroppingBase):
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self._init_spatial(data_format)
-        self.cropping = parse_pairs(cropping, 2, "cropping", crop=True)
-        self._pairs = self.cropping
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"cropping": self.cropping, "data_format": self.data_format})
-        return cfg
+        self._init_pairs(cropping, data_format)

@@ -3,18 +3,19 @@
 import math
 
 from torchkeras import config
-from torchkeras.keras_tensor import KerasTensor
 from torchkeras.layers.input_spec import InputSpec
-from torchkeras.layers.layer import Layer
+from torchkeras.layers.reshaping._base import ShapeOnlyLayer
 
 
-class Flatten(Layer):
+class Flatten(ShapeOnlyLayer):
     """Flattens all non-batch axes; a (batch,) input becomes (batch, 1).
 
     data_format: the layer's own (default: the global image_data_format). With "channels_first" the
     input (batch, C, ...) is transposed to (batch, ..., C) before flattening, so the element order is
     the channels-last one (what a Dense after it expects in Keras).
     """
+
+    _config_attrs = ("data_format",)
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -40,11 +41,3 @@ class Flatten(Layer):
         else:
             flat = math.prod(rest)
         return (input_shape[0], flat)
-
-    def compute_output_spec(self, inputs, *args, **kwargs):
-        return KerasTensor(self.compute_output_shape(inputs.shape), inputs.dtype)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["data_format"] = self.data_format
-        return cfg

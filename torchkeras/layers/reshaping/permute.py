@@ -1,20 +1,17 @@
 """Permute: reorders the non-batch axes, e.g. dims=(2, 1) swaps axes 1 and 2."""
 
-from torchkeras.keras_tensor import KerasTensor
 from torchkeras.layers.input_spec import InputSpec
-from torchkeras.layers.layer import Layer
+from torchkeras.layers.reshaping._base import ShapeOnlyLayer, as_tuple
 
 
-class Permute(Layer):
+class Permute(ShapeOnlyLayer):
     """`dims`: a permutation of 1..n (1-based; the batch axis stays first)."""
+
+    _config_attrs = ("dims",)
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
-        try:
-            dims = tuple(dims)
-        except TypeError:
-            raise ValueError(f"Argument `dims` of Permute must be a tuple of integers. Received: dims={dims!r}") \
-                from None
+        dims = as_tuple(dims, f"Argument `dims` of Permute must be a tuple of integers. Received: dims={dims!r}")
         if sorted(dims) != list(range(1, len(dims) + 1)):
             raise ValueError("Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` "
                              f"must be consecutive and start from 1. Received dims={dims}")
@@ -27,11 +24,3 @@ class Permute(Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
-
-    def compute_output_spec(self, inputs, *args, **kwargs):
-        return KerasTensor(self.compute_output_shape(inputs.shape), inputs.dtype)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["dims"] = self.dims
-        return cfg

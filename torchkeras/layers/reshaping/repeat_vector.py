@@ -1,19 +1,17 @@
 """RepeatVector: (batch, features) -> (batch, n, features)."""
 
 from torchkeras.layers.input_spec import InputSpec
-from torchkeras.layers.layer import Layer
+from torchkeras.layers.reshaping._base import ReshapingLayer, positive_count
 
 
-class RepeatVector(Layer):
+class RepeatVector(ReshapingLayer):
     """Repeats a 2D input `n` times along a new axis 1."""
+
+    _config_attrs = ("n",)
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"Expected an integer value for `n`, got {type(n)}. Received: n={n!r}")
-        if n <= 0:
-            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
-        self.n = n
+        self.n = positive_count(n, "n")
         self.input_spec = InputSpec(ndim=2)
         self.built = True
 
@@ -22,8 +20,3 @@ class RepeatVector(Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n, input_shape[1])
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["n"] = self.n
-        return cfg

@@ -3,8 +3,7 @@
 import math
 import numbers
 
-from torchkeras.keras_tensor import KerasTensor
-from torchkeras.layers.layer import Layer
+from torchkeras.layers.reshaping._base import ShapeOnlyLayer, as_tuple
 
 
 def _fmt(shape):
@@ -33,20 +32,18 @@ def resolve_target_shape(input_shape, target_shape):
     return tuple(size // known if d == -1 else d for d in target_shape)
 
 
-class Reshape(Layer):
+class Reshape(ShapeOnlyLayer):
     """(batch, ...) -> (batch, *target_shape). `target_shape` excludes the batch axis."""
+
+    _config_attrs = ("target_shape",)
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        try:
-            target = tuple(target_shape)
-        except TypeError:
-            raise ValueError(f"Argument `target_shape` must be a tuple of integers. "
-                             f"Received: target_shape={target_shape!r}") from None
+        error = f"Argument `target_shape` must be a tuple of integers. Received: target_shape={target_shape!r}"
+        target = as_tuple(target_shape, error)
         for d in target:
             if isinstance(d, bool) or not isinstance(d, numbers.Integral):
-                raise ValueError(f"Argument `target_shape` must be a tuple of integers. "
-                                 f"Received: target_shape={target_shape!r}")
+                raise ValueError(error)
             if d < -1:
                 raise ValueError("Each dimension in `target_shape` must be a non-negative integer, or `-1` for a "
                                  f"single unknown dimension. Received: target_shape={target_shape!r}.")
@@ -62,11 +59,3 @@ class Reshape(Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + resolve_target_shape(tuple(input_shape[1:]), self.target_shape)
-
-    def compute_output_spec(self, inputs, *args, **kwargs):
-        return KerasTensor(self.compute_output_shape(inputs.shape), inputs.dtype)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["target_shape"] = self.target_shape
-        return cfg

@@ -23,6 +23,7 @@ class UpSampling2D(UpSamplingBase):
     """
 
     _rank = 2
+    _config_attrs = ("size", "data_format", "interpolation")
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
@@ -47,8 +48,3 @@ class UpSampling2D(UpSamplingBase):
         size = (x.shape[2] * self.size[0], x.shape[3] * self.size[1])
         out = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
         return out if self.data_format == "channels_first" else out.permute(0, 2, 3, 1)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation})
-        return cfg

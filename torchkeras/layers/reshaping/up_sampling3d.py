@@ -19,8 +19,3 @@ class UpSampling3D(UpSamplingBase):
         self._init_spatial(data_format)
         self.size = normalize_tuple(size, 3, "size")
         self._size = self.size
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"size": self.size, "data_format": self.data_format})
-        return cfg

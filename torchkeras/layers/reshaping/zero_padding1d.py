@@ -1,7 +1,6 @@
 """ZeroPadding1D: zeros added at the start and end of the steps axis."""
 
 from torchkeras.layers.reshaping._spatial import ZeroPaddingBase
-from torchkeras.utils.validation import normalize_tuple
 
 
 class ZeroPadding1D(ZeroPaddingBase):
@@ -16,11 +15,4 @@ class ZeroPadding1D(ZeroPaddingBase):
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self._init_spatial(data_format)
-        self.padding = normalize_tuple(padding, 2, "padding", allow_zero=True)
-        self._pairs = (self.padding,)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"padding": self.padding, "data_format": self.data_format})
-        return cfg
+        self._init_pairs(padding, data_format)

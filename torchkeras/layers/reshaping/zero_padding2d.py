@@ -1,6 +1,6 @@
 """ZeroPadding2D: zeros added around height and width of a 2D-image batch."""
 
-from torchkeras.layers.reshaping._spatial import ZeroPaddingBase, parse_pairs
+from torchkeras.layers.reshaping._spatial import ZeroPaddingBase
 
 
 class ZeroPadding2D(ZeroPaddingBase):
@@ -16,11 +16,4 @@ class ZeroPadding2D(ZeroPaddingBase):
 
     def __init__(self, padding=((1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self._init_spatial(data_format)
-        self.padding = parse_pairs(padding, 2, "padding", crop=False)
-        self._pairs = self.padding
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"padding": self.padding, "data_format": self.data_format})
-        return cfg
+        self._init_pairs(padding, data_format)

@@ -1,6 +1,6 @@
 """ZeroPadding3D: zeros added around the three spatial axes of a 3D-image batch."""
 
-from torchkeras.layers.reshaping._spatial import ZeroPaddingBase, parse_pairs
+from torchkeras.layers.reshaping._spatial import ZeroPaddingBase
 
 
 class ZeroPadding3D(ZeroPaddingBase):
@@ -16,11 +16,4 @@ class ZeroPadding3D(ZeroPaddingBase):
 
     def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self._init_spatial(data_format)
-        self.padding = parse_pairs(padding, 3, "padding", crop=False)
-        self._pairs = self.padding
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"padding": self.padding, "data_format": self.data_format})
-        return cfg
+        self._init_pairs(padding, data_format)

@@ -28,7 +28,7 @@ one matmul and only loops over the recurrence.
 
 import torch
 
-from torchkeras.keras_tensor import KerasTensor, flatten
+from torchkeras.keras_tensor import KerasTensor, flatten, torch_dtype
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.rnn._loop import check_mask, fmt_shape, is_right_padded, run_fused, run_loop
 from torchkeras.utils import serialization
@@ -193,6 +193,9 @@ class RNN(Layer):
         return is_right_padded(mask)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        if not sequences.is_floating_point():
+            # Keras's cell matmuls promote int/bool sequences to the float weights' dtype.
+            sequences = sequences.to(torch_dtype(self.compute_dtype))
         if sequences.dim() != 3:
             self._check_rank(tuple(sequences.shape))
         if mask is not None:

@@ -1,0 +1,135 @@
+"""Layout and geometry helpers shared by every conv family and the pooling layers.
+
+Layout strategy (DESIGN.md "Channels-last without copies"): a channels_last input (N, *S, C) is viewed
+as (N, C, *S) by a permute, which torch sees as a channels_last-strided tensor; the conv runs on that
+view and its result is permuted back, so no NHWC<->NCHW copy happens either way. 1D convs run as 2D
+convs on (N, C, 1, W) because torch has no channels-last conv1d kernel.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from torchkeras.layers.convolutional.padding import apply_pad, conv_padding, output_length
+from torchkeras.layers.input_spec import InputSpec, check_input
+
+_CONV_FN = {2: F.conv2d, 3: F.conv3d}  # rank 1 runs through conv2d
+
+
+def channel_axis(data_format):
+    return -1 if data_format == "channels_last" else 1
+
+
+def lift(rank, values):
+    """Per-dim arguments of a rank-1 op, which runs as 2D over (1, W): a leading 1 is added."""
+    return (1,) + tuple(values) if rank == 1 else tuple(values)
+
+
+def to_channels_first(x, rank, data_format):
+    """(N, *S, C) or (N, C, *S) -> a (N, C, *S') view; S' = (1, W) for rank 1."""
+    if data_format == "channels_last":
+        if rank == 1:
+            x = x.unsqueeze(1)
+        nd = x.dim()
+        return x.permute(0, nd - 1, *range(1, nd - 1))
+    return x.unsqueeze(2) if rank == 1 else x
+
+
+def from_channels_first(y, rank, data_format):
+    if data_format == "channels_last":
+        nd = y.dim()
+        y = y.permute(0, *range(2, nd), 1)
+        return y.squeeze(1) if rank == 1 else y
+    return y.squeeze(2) if rank == 1 else y
+
+
+def check_ndim(layer, shape):
+    want = layer.rank + 2
+    if len(shape) != want:
+        raise ValueError(
+            f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected ndim={want} '
+            f"(a {layer.rank}D input: batch, {layer.rank} spatial dims and channels), found "
+            f"ndim={len(shape)}. Full shape received: {tuple(shape)}")
+
+
+def input_channels(layer, input_shape):
+    check_input(InputSpec(min_ndim=layer.rank + 2), tuple(input_shape), layer.name)  # Keras's message
+    check_ndim(layer, input_shape)
+    c = input_shape[channel_axis(layer.data_format)]
+    if c is None:
+        raise ValueError(f"The channel dimension of the inputs to {type(layer).__name__} {layer.name!r} "
+                         f"should be defined. Received input_shape={tuple(input_shape)}.")
+    return c
+
+
+def spatial_axes(rank, data_format):
+    start = 2 if data_format == "channels_first" else 1
+    return list(range(start, start + rank))
+
+
+def spatial_dims(layer, shape):
+    return tuple(shape[a] for a in spatial_axes(len(shape) - 2, layer.data_format))
+
+
+def conv_output_spatial(layer, shape):
+    """Output spatial sizes; raises Keras's error when a "valid" window does not fit."""
+    spatial = spatial_dims(layer, shape)
+    out = tuple(output_length(n, k, s, d, layer.padding) for n, k, s, d in
+                zip(spatial, layer.kernel_size, layer.strides, layer.dilation_rate))
+    if any(o is not None and o <= 0 for o in out):
+        kernel = tuple(getattr(layer, "_keras_kernel_shape", layer.kernel_size))
+        raise ValueError(
+            f"Computed output size would be zero or negative. Received `inputs shape={tuple(shape)}`, "
+            f"`kernel shape={kernel}`, `dilation_rate={layer.dilation_rate}`, `strides={layer.strides}`, "
+            f"`padding={layer.padding}`. Each spatial input dim must be at least the effective kernel "
+            f"size (kernel_size - 1) * dilation_rate + 1: use a smaller kernel, or padding='same'.")
+    return out
+
+
+def with_channels(layer, shape, spatial, channels):
+    if layer.data_format == "channels_last":
+        return (shape[0],) + tuple(spatial) + (channels,)
+    return (shape[0], channels) + tuple(spatial)
+
+
+class ConvRunner:
+    """Runs a torch conv in the layer's geometry; the torch padding is cached per input spatial size."""
+
+    def __init__(self, layer, strides=None, dilation=None, padding=None, kernel=None):
+        self.rank = layer.rank
+        self.data_format = layer.data_format
+        self.kernel = lift(self.rank, kernel or layer.kernel_size)
+        self.strides = lift(self.rank, strides or layer.strides)
+        self.dilation = lift(self.rank, dilation or layer.dilation_rate)
+        self.padding = padding or layer.padding
+        self.fn = _CONV_FN[max(self.rank, 2)]
+        self._cache = {}
+
+    def pads(self, spatial):
+        p = self._cache.get(spatial)
+        if p is None:
+            if self.padding == "causal":
+                p = conv_padding(spatial[-1:], self.kernel[-1:], self.strides[-1:], self.dilation[-1:], "causal")
+                p = ((0, 0), p[1])
+            else:
+                p = conv_padding(spatial, self.kernel, self.strides, self.dilation, self.padding)
+            self._cache[spatial] = p
+        return p
+
+    def conv_cf(self, x, weight, bias, groups):
+        """Conv on a channels-first view (the 1D case already lifted to 2D)."""
+        sym, pad = self.pads(tuple(x.shape[2:]))
+        return self.fn(apply_pad(x, pad), weight, bias, self.strides, sym, self.dilation, groups)
+
+    def __call__(self, x, weight, bias, groups=1):
+        if self.rank == 1:
+            weight = weight.unsqueeze(2)
+        y = self.conv_cf(to_channels_first(x, self.rank, self.data_format), weight, bias, groups)
+        return from_channels_first(y, self.rank, self.data_format)
+
+
+def torch_memory_format(rank, data_format):
+    if data_format == "channels_last" and rank == 2:
+        return torch.channels_last
+    if data_format == "channels_last" and rank == 3:
+        return torch.channels_last_3d
+    return torch.contiguous_format
