@@ -254,3 +254,23 @@ def test_optimizer_apply_errors_are_clear(bad):
     with pytest.raises(ValueError):
         model.optimizer.apply(bad * len(model.trainable_weights) if bad == [None] else [bad],
                               model.trainable_weights)
+
+
+def test_subclassed_call_without_training_arg_runs_inference_mode_in_fit():
+    """Keras calls self(x) without a flag when call() has no `training` parameter: BN keeps its moving stats."""
+    import numpy as np
+    import torchkeras as keras
+
+    class NoFlag(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = keras.layers.Dense(3)
+            self.bn = keras.layers.BatchNormalization()
+
+        def call(self, x):
+            return self.bn(self.d(x))
+
+    m = NoFlag()
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(np.random.rand(16, 4).astype("float32"), np.random.rand(16, 3).astype("float32"), epochs=1, verbose=0)
+    assert np.allclose(m.bn.moving_mean.numpy(), 0.0)

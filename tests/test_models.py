@@ -217,3 +217,15 @@ def test_constraints_apply_after_each_step():
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
     model.fit(np.random.rand(8, 3).astype("float32"), -10 * np.ones((8, 2), "float32"), epochs=2, verbose=0)
     assert (model.layers[0].kernel.numpy() >= 0).all()
+
+
+def test_keras_semantics_for_misuse():
+    a = keras.Input((3,))
+    with pytest.raises(ValueError, match='The name "d" is used 2 times'):
+        keras.Model(a, layers.Dense(2, name="d")(layers.Dense(2, name="d")(a)))
+    with pytest.raises(ValueError, match="expects 1 input"):
+        layers.Dense(2)([torch.zeros(1, 3), torch.zeros(1, 3)])
+    with pytest.raises(ValueError):  # Keras: ValueError (torch code may catch TypeError: it is both)
+        keras.Model(np.zeros((1, 3)), np.zeros((1, 3)))
+    cfg = keras.Model(a, layers.Dense(2)(a)).get_config()
+    assert type(keras.Model.from_config(cfg)).__name__ == "Functional"

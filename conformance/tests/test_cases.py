@@ -9,7 +9,14 @@ from conformance.harness import run_case
 CASES = all_cases()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def _param(case):
+    # A case with a stated reason is a known difference: it counts as NOT matching in the report, and
+    # here it is a strict xfail - visible in every run, and an error the day it starts matching.
+    marks = [pytest.mark.xfail(reason=case.reason, strict=True)] if case.reason else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_case(case):
     result = run_case(case)
     if not result.passed:

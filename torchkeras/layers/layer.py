@@ -260,7 +260,7 @@ class Layer(nn.Module):
             value = value.to(self._device_cache)
         p = KerasParameter(value, requires_grad=bool(trainable) and tdtype.is_floating_point and self.trainable)
         if name is None:
-            name = f"variable_{len(self._keras_vars)}" if len(self._keras_vars) else "variable"
+            name = config.unique_name("variable")  # Keras numbers unnamed variables per session
         p.__dict__.update(_keras_name=name, _keras_layer=weakref.ref(self), _keras_trainable=bool(trainable),
                           _keras_regularizer=regularizers.get(regularizer),
                           _keras_constraint=constraints.get(constraint))
@@ -407,8 +407,13 @@ class Layer(nn.Module):
             for i, (s, x) in enumerate(zip(spec, flatten(inputs))):
                 if s is not None and hasattr(x, "shape"):
                     check_input(s, tuple(x.shape), self.name, i)
-        elif hasattr(inputs, "shape"):
-            check_input(spec, tuple(inputs.shape), self.name)
+        else:
+            flat = flatten(inputs)
+            if len(flat) != 1:
+                raise ValueError(f'Layer "{self.name}" expects 1 input(s), but it received {len(flat)} input '
+                                 "tensors. Pass one tensor, or merge them first (e.g. layers.Concatenate).")
+            if hasattr(flat[0], "shape"):
+                check_input(spec, tuple(flat[0].shape), self.name)
 
     def forward(self, inputs, *args, **kwargs):
         # Hot path: one built float32 tensor, no extra positional args.
@@ -429,6 +434,7 @@ class Layer(nn.Module):
         else:
             inputs = self._convert_input(inputs)
         if not self.built:
+            self._check_inputs(inputs)  # as Keras: rank and input count are checked before build too
             shapes = map_structure(lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, inputs)
             dev = next((t.device for t in flatten(inputs) if isinstance(t, torch.Tensor)), None)
             self._maybe_build(shapes, dev)

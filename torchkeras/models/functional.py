@@ -26,10 +26,14 @@ def _fill(template, slots):
     return template
 
 
+class KerasInputError(TypeError, ValueError):
+    """Keras raises ValueError here and torch code expects TypeError: this is both."""
+
+
 def _check_structure(struct, arg):
     for t in flatten(struct):
         if not isinstance(t, KerasTensor):
-            raise TypeError(f"All `{arg}` of a functional Model must be symbolic tensors from `keras.Input` or "
+            raise KerasInputError(f"All `{arg}` of a functional Model must be symbolic tensors from `keras.Input` or "
                             f"layer calls on them. Received a {type(t).__name__}: {t!r}")
 
 
@@ -105,6 +109,11 @@ class Functional(Model):
                 and isinstance(node.outputs, KerasTensor)
             plan.append((layer, args, kwargs, out_slots, simple, node.outputs, node))
         layers = _keras_layer_order(order, flat_out, flat_in)
+        names = [layer.name for layer in layers if not getattr(layer, "_is_op", False)]
+        dup = next((n for n in names if names.count(n) > 1), None)
+        if dup is not None:
+            raise ValueError(f'The name "{dup}" is used {names.count(dup)} times in the model. All layer names '
+                             "should be unique: pass distinct `name=` arguments.")
         for i, layer in enumerate(layers):
             self.add_module(str(i), layer)
         self._plan = plan

@@ -85,6 +85,15 @@ class Model(Trainer, Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # Keras: `Model.from_config(functional_config)` rebuilds the functional graph; a subclassed
+        # model's config goes to its own __init__.
+        from torchkeras.models.functional import Functional
+        if cls is Model and {"layers", "input_layers", "output_layers"} <= set(config):
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     def build(self, input_shape=None):
         """Subclassed models build by running `call` once on zeros of the given shape (batch None -> 1)."""
         if self.built:

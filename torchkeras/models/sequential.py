@@ -55,7 +55,8 @@ class Sequential(Model):
                 from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
                 layer = TorchModuleWrapper(layer)
             else:
-                raise TypeError("Only instances of `keras.Layer` (or torch.nn.Module) can be added to a Sequential "
+                from torchkeras.models.functional import KerasInputError
+                raise KerasInputError("Only instances of `keras.Layer` (or torch.nn.Module) can be added to a Sequential "
                                 f"model. Received: {layer!r} (of type {type(layer).__name__})")
         if any(existing.name == layer.name for existing in self._stack):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
@@ -84,9 +85,16 @@ class Sequential(Model):
             self.built = False
             self._symbolic_build(self._input_batch_shape)
 
+    def _input_layer_name(self):
+        # Keras 3 numbers a Sequential's input like any InputLayer (input_layer, input_layer_1, ...).
+        if getattr(self, "_input_name", None) is None:
+            from torchkeras import config
+            self._input_name = config.unique_name("input_layer")
+        return self._input_name
+
     def _symbolic_build(self, batch_shape):
         from torchkeras.layers.core.input_layer import Input
-        x = self._inputs_kt = Input(batch_shape=batch_shape, name=f"{self.name}_input")
+        x = self._inputs_kt = Input(batch_shape=batch_shape, name=self._input_layer_name())
         for layer in self._stack:
             x = layer(x)
         self._outputs_kt = x
@@ -170,7 +178,7 @@ class Sequential(Model):
         layers = []
         if self._input_batch_shape is not None:
             layers.append(serialize_keras_object(InputLayer(batch_shape=self._input_batch_shape,
-                                                            name=f"{self.name}_input")))
+                                                            name=self._input_layer_name())))
         layers += [serialize_keras_object(layer) for layer in self._stack]
         return {"name": self.name, "trainable": self.trainable,
                 "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._dtype_name},

@@ -54,7 +54,8 @@ class CompiledSteps:
 
     def _train_forward(self, x, y, sample_weight):
         model = self.model
-        y_pred = model._forward_module()(x, training=True)
+        from torchkeras.trainers.trainer import _call_takes_training
+        y_pred = model._forward_module()(x, training=_call_takes_training(type(model)))
         return y_pred, model.compute_loss(x, y, y_pred, sample_weight, training=True)
 
     def _test_forward(self, x, y, sample_weight):

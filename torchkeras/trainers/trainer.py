@@ -266,7 +266,10 @@ class Trainer:
             out = steps.run("train_fn" if training else "test_fn", x, y, sample_weight)
             if out is not None:
                 return out
-        y_pred = (self._forward_module() if training else self)(x, training=training)
+        # Keras calls self(x) with no training flag when call() has no `training` parameter, so such a
+        # subclassed model's Dropout/BatchNorm run in inference mode even inside fit.
+        flag = training and _call_takes_training(type(self))
+        y_pred = (self._forward_module() if training else self)(x, training=flag)
         return y_pred, self.compute_loss(x, y, y_pred, sample_weight, training=training)
 
     def _backward_and_step(self, loss):
@@ -349,3 +352,14 @@ class Trainer:
             self._test_step(batch)
             return None
         return self.test_step(batch)
+
+
+def _call_takes_training(cls):
+    """Whether `cls.call` names a `training` parameter (`**kwargs` does not count, as in Keras)."""
+    cached = cls.__dict__.get("_call_takes_training")
+    if cached is None:
+        import inspect
+        call = getattr(cls, "call", None) or cls.forward  # plain nn.Module stand-ins use forward
+        cached = "training" in inspect.signature(call).parameters
+        setattr(cls, "_call_takes_training", cached)
+    return cached
