@@ -259,6 +259,7 @@ def test_optimizer_apply_errors_are_clear(bad):
 def test_subclassed_call_without_training_arg_runs_inference_mode_in_fit():
     """Keras calls self(x) without a flag when call() has no `training` parameter: BN keeps its moving stats."""
     import numpy as np
+
     import torchkeras as keras
 
     class NoFlag(keras.Model):
