@@ -1,5 +1,6 @@
 """The public face: DataParallel, set_distribution, list_devices, initialize."""
 
+import atexit
 import os
 
 import torch
@@ -29,6 +30,17 @@ def initialize(job_addresses=None, num_processes=None, process_id=None, backend=
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group(backend=backend)
+    # Tear the group down before the interpreter does: gloo's threads alive at exit abort the
+    # process ("terminate called without an active exception") after a successful fit.
+    atexit.register(_destroy_process_group)
+
+
+def _destroy_process_group():
+    if dist.is_available() and dist.is_initialized():
+        try:
+            dist.barrier()
+        finally:
+            dist.destroy_process_group()
 
 
 def list_devices(device_type=None):
