@@ -43,7 +43,8 @@ def quickstart(session):
     """The main job: train the seed's MLP on scikit-learn's digits, then print the conformance summary."""
     _install(session, "conformance", "examples")
     session.run("python", "examples/quickstart.py")
-    session.run("python", "-m", "conformance", "--failures-only")
+    # The demo succeeds when every mismatch left is a documented known difference.
+    session.run("python", "-m", "conformance", "--failures-only", "--known-ok")
 
 
 @nox.session(python=PY)

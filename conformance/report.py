@@ -14,6 +14,9 @@ def main(argv=None):
     p.add_argument("--json", default=None, metavar="OUT.json", help="also write every result as JSON")
     p.add_argument("--failures-only", action="store_true", help="print rows of failing cases only")
     p.add_argument("--list", action="store_true", help="list the case ids and exit")
+    p.add_argument("--known-ok", action="store_true",
+                   help="exit 0 when the only mismatches are cases with a stated known-difference reason "
+                        "(they still count as not matching in the totals)")
     args = p.parse_args(argv)
 
     import torch  # noqa: F401  (torch first, always)
@@ -64,4 +67,8 @@ def main(argv=None):
             json.dump({"versions": vers, "passed": passed, "total": len(results),
                        "families": {k: {"passed": v[0], "total": v[1]} for k, v in fams.items()},
                        "results": [r.as_dict() for r in results]}, fh, indent=1)
-    return 0 if passed == len(results) and results else 1
+    unexplained = [r for r, c in zip(results, cases) if not r.passed and not (args.known_ok and c.reason)]
+    known = len(results) - passed - len(unexplained)
+    if known:
+        print(f"({known} of the failing cases are known differences with a stated reason)")
+    return 0 if not unexplained and results else 1
