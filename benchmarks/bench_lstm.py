@@ -13,10 +13,9 @@ import textwrap
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import torchkeras as keras
-from benchmarks.common import interleaved, report, setup_threads
+from benchmarks.common import hand_written_fit, interleaved, report, setup_threads
 from torchkeras import layers
 
 VOCAB, EMB, UNITS, CLASSES, ROWS, STEPS, BATCH = 5000, 64, 64, 10, 4000, 80, 128
@@ -48,26 +47,7 @@ class _TorchNet(torch.nn.Module):
 
 def torch_fit(x, y, epochs):
     """What a good engineer writes by hand: tensors indexed with a randperm, torch.optim.Adam."""
-    net = _TorchNet()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def run():
-        net.train()
-        for _ in range(epochs):
-            perm = torch.randperm(len(xt))
-            correct = torch.zeros(())
-            for i in range(0, len(xt), BATCH):
-                idx = perm[i:i + BATCH]
-                xb, yb = xt[idx], yt[idx]
-                opt.zero_grad(set_to_none=True)
-                logits = net(xb)
-                loss = F.cross_entropy(logits, yb)
-                loss.backward()
-                opt.step()
-                correct += (logits.argmax(-1) == yb).sum()
-            float(correct)
-    return run
+    return hand_written_fit(_TorchNet(), torch.from_numpy(x), torch.from_numpy(y), epochs, BATCH)
 
 
 _KERAS_SCRIPT = textwrap.dedent("""

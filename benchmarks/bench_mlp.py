@@ -3,10 +3,9 @@ and a 3-layer Dense model's batch-1 call vs the same plain nn.Sequential. One ru
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import torchkeras as keras
-from benchmarks.common import interleaved, report, setup_threads
+from benchmarks.common import hand_written_fit, interleaved, report, setup_threads
 from torchkeras import layers
 
 
@@ -27,25 +26,7 @@ def torchkeras_fit(x, y, epochs):
 def torch_fit(x, y, epochs):
     """What a good engineer writes by hand: tensors indexed with a randperm, torch.optim.Adam."""
     net = torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y.argmax(-1))
-
-    def run():
-        net.train()
-        for _ in range(epochs):
-            perm = torch.randperm(len(xt))
-            correct = torch.zeros(())
-            for i in range(0, len(xt), 128):
-                idx = perm[i:i + 128]
-                xb, yb = xt[idx], yt[idx]
-                opt.zero_grad(set_to_none=True)
-                logits = net(xb)
-                loss = F.cross_entropy(logits, yb)
-                loss.backward()
-                opt.step()
-                correct += (logits.argmax(-1) == yb).sum()
-            float(correct)
-    return run
+    return hand_written_fit(net, torch.from_numpy(x), torch.from_numpy(y.argmax(-1)), epochs, 128)
 
 
 def call_latency():

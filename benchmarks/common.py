@@ -4,6 +4,7 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 
 
 def setup_threads(n=2):
@@ -33,3 +34,26 @@ def report(title, results, baseline):
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def hand_written_fit(net, xt, yt, epochs, batch_size=128):
+    """The torch loop a good engineer writes (DESIGN.md "Benchmarks"): tensors indexed with a randperm,
+    no DataLoader, torch.optim.Adam with Keras's hyperparameters, accuracy accumulated on device."""
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+
+    def run():
+        net.train()
+        for _ in range(epochs):
+            perm = torch.randperm(len(xt))
+            correct = torch.zeros(())
+            for i in range(0, len(xt), batch_size):
+                idx = perm[i:i + batch_size]
+                xb, yb = xt[idx], yt[idx]
+                opt.zero_grad(set_to_none=True)
+                logits = net(xb)
+                loss = F.cross_entropy(logits, yb)
+                loss.backward()
+                opt.step()
+                correct += (logits.argmax(-1) == yb).sum()
+            float(correct)
+    return run

@@ -4,8 +4,9 @@ tf.keras alike; `TorchNets` are the hand-written torch equivalents (DESIGN.md "B
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from benchmarks.common import hand_written_fit
 
 SIZES = {"mlp": dict(rows=60000, epochs=2), "cnn": dict(rows=8000, epochs=1),
          "lstm": dict(rows=4000, epochs=1)}
@@ -68,24 +69,5 @@ def torch_net(name):
 
 def torch_fit(name, x, y, epochs):
     """Tensors indexed with a randperm (no DataLoader), torch.optim.Adam, accuracy on device."""
-    net = torch_net(name)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     xt = torch.from_numpy(x if name != "cnn" else np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-    yt = torch.from_numpy(y)
-
-    def run():
-        net.train()
-        for _ in range(epochs):
-            perm = torch.randperm(len(xt))
-            correct = torch.zeros(())
-            for i in range(0, len(xt), BATCH):
-                idx = perm[i:i + BATCH]
-                xb, yb = xt[idx], yt[idx]
-                opt.zero_grad(set_to_none=True)
-                logits = net(xb)
-                loss = F.cross_entropy(logits, yb)
-                loss.backward()
-                opt.step()
-                correct += (logits.argmax(-1) == yb).sum()
-            float(correct)
-    return run
+    return hand_written_fit(torch_net(name), xt, torch.from_numpy(y), epochs, BATCH)
