@@ -36,24 +36,35 @@ def report(title, results, baseline):
     return text
 
 
-def hand_written_fit(net, xt, yt, epochs, batch_size=128):
+def hand_written_fit(net, xt, yt, epochs, batch_size=128, amp=False):
     """The torch loop a good engineer writes (DESIGN.md "Benchmarks"): tensors indexed with a randperm,
-    no DataLoader, torch.optim.Adam with Keras's hyperparameters, accuracy accumulated on device."""
+    no DataLoader, torch.optim.Adam with Keras's hyperparameters, accuracy accumulated on device.
+    The net and tensors may live on CUDA; `amp=True` adds float16 autocast and a GradScaler."""
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    device = xt.device
+    scaler = torch.amp.GradScaler(device.type) if amp else None
 
     def run():
         net.train()
         for _ in range(epochs):
-            perm = torch.randperm(len(xt))
-            correct = torch.zeros(())
+            perm = torch.randperm(len(xt), device=device)
+            correct = torch.zeros((), device=device)
             for i in range(0, len(xt), batch_size):
                 idx = perm[i:i + batch_size]
                 xb, yb = xt[idx], yt[idx]
                 opt.zero_grad(set_to_none=True)
-                logits = net(xb)
-                loss = F.cross_entropy(logits, yb)
-                loss.backward()
-                opt.step()
+                if scaler is None:
+                    logits = net(xb)
+                    loss = F.cross_entropy(logits, yb)
+                    loss.backward()
+                    opt.step()
+                else:
+                    with torch.autocast(device.type, dtype=torch.float16):
+                        logits = net(xb)
+                        loss = F.cross_entropy(logits.float(), yb)
+                    scaler.scale(loss).backward()
+                    scaler.step(opt)
+                    scaler.update()
                 correct += (logits.argmax(-1) == yb).sum()
             float(correct)
     return run

@@ -7,7 +7,6 @@ Imports torch first, then keras (TF backend) through conformance.reference.
 """
 
 import numpy as np
-import pytest
 import torch  # noqa: F401, I001  (torch must be imported before tensorflow)
 
 from conformance.reference import load
@@ -85,9 +84,5 @@ def _embedding_adam(K):
     return m.get_weights()[0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tf.keras hands Embedding gradients to the optimizer as IndexedSlices: Adam's second moment gets "
-    "the sum of per-occurrence squared gradients (row 1 moves 0.1414 here), torch's dense gradient "
-    "gives the square of the sum (0.1). See docs/qa_patches.md."))
 def test_embedding_adam_step_with_repeated_ids():
     np.testing.assert_allclose(_embedding_adam(torchkeras), _embedding_adam(keras), rtol=1e-5, atol=1e-7)

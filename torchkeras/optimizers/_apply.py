@@ -13,11 +13,16 @@ import numpy as np
 import torch
 from torch.optim.optimizer import _global_optimizer_post_hooks, _global_optimizer_pre_hooks
 
+from torchkeras import sparse_grads
 from torchkeras.optimizers import _state
 from torchkeras.optimizers._values import f32, host_dtype
 
 
 class ApplyMixin:
+    # During one update: id(grad) -> (ids, per-occurrence rows) for Embedding gradients that
+    # tf.keras would see as IndexedSlices (see torchkeras/sparse_grads.py).
+    _sparse_by_grad = None
+
     # -- public entry points ----------------------------------------------------------------
     def step(self, closure=None):
         """One Keras update of every parameter that has a `.grad` (torch's protocol)."""
@@ -152,6 +157,10 @@ class ApplyMixin:
         else:
             params = [p for _, ps, _ in buckets for p in ps]
             grads = [g for _, _, gs in buckets for g in gs]
+        sparse = sparse_grads.take(params, grads)
+        if sparse is not None and (self.loss_scale_factor is not None
+                                   or self.gradient_accumulation_steps):
+            sparse = None  # tf.keras densifies IndexedSlices when it unscales or accumulates
         if self.loss_scale_factor is not None:
             grads = torch._foreach_div(grads, f32(self.loss_scale_factor).item())
         steps = self.gradient_accumulation_steps
@@ -166,14 +175,24 @@ class ApplyMixin:
             else:
                 torch._foreach_add_(accs, grads)
         else:
-            self._clip_decay_update(buckets, params, grads)
+            self._clip_decay_update(buckets, params, grads, sparse)
         if self.use_ema:
             self._update_ema()
         self._apply_constraints(params)
         self._raw_iterations += 1
 
-    def _clip_decay_update(self, buckets, params, grads):
-        grads = self._clip_gradients(grads)
+    def _clip_decay_update(self, buckets, params, grads, sparse=None):
+        if sparse is None:
+            grads = self._clip_gradients(grads)
+        else:
+            grads, sparse = self._clip_gradients_with_slices(grads, sparse)
+            self._sparse_by_grad = {id(g): s for g, s in zip(grads, sparse) if s is not None}
+        try:
+            self._decay_and_update(buckets, grads)
+        finally:
+            self._sparse_by_grad = None
+
+    def _decay_and_update(self, buckets, grads):
         lrs = [self._base_lr(group) for group, _, _ in buckets]
         if self.weight_decay is not None:
             for (_, ps, _), lr in zip(buckets, lrs):
@@ -212,6 +231,63 @@ class ApplyMixin:
             torch._foreach_clamp_max_(out, v)
             return out
         return grads
+
+    def _clip_gradients_with_slices(self, grads, sparse):
+        """`_clip_gradients` where some grads also come as per-occurrence rows: tf.keras clips
+        each occurrence (clipvalue) and measures norms over the occurrences (clipnorm)."""
+        def norm_sq(g, s):
+            return torch.sum(torch.square(g if s is None else s[1]))
+
+        if self.clipnorm and self.clipnorm > 0:
+            c = f32(self.clipnorm).item()
+            out_g, out_s = [], []
+            for g, s in zip(grads, sparse):
+                denom = torch.clamp_min(torch.sqrt(norm_sq(g, s)), c)
+                out_g.append(g * c / denom)
+                out_s.append(None if s is None else (s[0], s[1] * c / denom))
+            return out_g, out_s
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            c = f32(self.global_clipnorm).item()
+            norm = torch.stack([norm_sq(g, s) for g, s in zip(grads, sparse)]).sum().sqrt()
+            scale = c * torch.minimum(1.0 / norm, torch.full_like(norm, 1.0 / c)) + (norm - norm)
+            # Keras's `v * scale` densifies IndexedSlices: the update after this sees summed rows.
+            return [g * scale for g in grads], [None] * len(grads)
+        if self.clipvalue and self.clipvalue > 0:
+            v = f32(self.clipvalue).item()
+            out_g, out_s = [], []
+            for g, s in zip(grads, sparse):
+                if s is None:
+                    out_g.append(torch.clamp(g, -v, v))
+                    out_s.append(None)
+                else:
+                    rows = torch.clamp(s[1], -v, v)
+                    out_g.append(sparse_grads.row_sums(g, s[0], rows))
+                    out_s.append((s[0], rows))
+            return out_g, out_s
+        return grads, sparse
+
+    def _squares(self, grads):
+        """g*g for each grad, or for an Embedding gradient tf.keras would pass as IndexedSlices,
+        the per-row sum of each occurrence's square (what Keras's sparse ops compute)."""
+        sq = list(torch._foreach_mul(grads, grads))
+        lookup = self._sparse_by_grad
+        if lookup:
+            for i, g in enumerate(grads):
+                s = lookup.get(id(g))
+                if s is not None:
+                    sq[i] = sparse_grads.row_sums(g, s[0], s[1] * s[1])
+        return sq
+
+    def _abs_sums(self, grads):
+        """|g| for each grad; the per-row sum of |occurrence| for an IndexedSlices-like one."""
+        out = list(torch._foreach_abs(grads))
+        lookup = self._sparse_by_grad
+        if lookup:
+            for i, g in enumerate(grads):
+                s = lookup.get(id(g))
+                if s is not None:
+                    out[i] = sparse_grads.row_sums(g, s[0], torch.abs(s[1]))
+        return out
 
     def _use_weight_decay(self, p):
         key = id(p)

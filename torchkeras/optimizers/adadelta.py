@@ -31,9 +31,8 @@ class Adadelta(Optimizer):
         acc_g = [s["accumulated_grad"] for s in states]
         acc_d = [s["accumulated_delta_var"] for s in states]
         torch._foreach_mul_(acc_g, rho)
-        sq = torch._foreach_mul(grads, grads)
-        torch._foreach_mul_(sq, one_minus_rho)
-        torch._foreach_add_(acc_g, sq)
+        g_sq = self._squares(grads)
+        torch._foreach_add_(acc_g, torch._foreach_mul(g_sq, one_minus_rho))
         rms_d = torch._foreach_add(acc_d, eps)
         torch._foreach_sqrt_(rms_d)
         rms_g = torch._foreach_add(acc_g, eps)
@@ -42,7 +41,13 @@ class Adadelta(Optimizer):
         torch._foreach_div_(delta, rms_g)
         torch._foreach_neg_(delta)
         torch._foreach_mul_(acc_d, rho)
-        dsq = torch._foreach_mul(delta, delta)
+        dsq = list(torch._foreach_mul(delta, delta))
+        if self._sparse_by_grad:
+            # Per occurrence, delta is -g_k * rms_d/rms_g of its row: the squares sum to
+            # (rms_d/rms_g)^2 * sum_k g_k^2.
+            for i, g in enumerate(grads):
+                if id(g) in self._sparse_by_grad:
+                    dsq[i] = torch.square(rms_d[i] / rms_g[i]) * g_sq[i]
         torch._foreach_mul_(dsq, one_minus_rho)
         torch._foreach_add_(acc_d, dsq)
         torch._foreach_mul_(delta, float(lr))

@@ -27,7 +27,7 @@ class Adagrad(Optimizer):
 
     def _update(self, params, grads, states, lr, local_step, dt):
         acc = [s["accumulator"] for s in states]
-        torch._foreach_add_(acc, torch._foreach_mul(grads, grads))
+        torch._foreach_add_(acc, self._squares(grads))
         denom = torch._foreach_add(acc, float(dt(self.epsilon)))
         torch._foreach_sqrt_(denom)
         step = torch._foreach_mul(grads, float(lr))

@@ -52,7 +52,7 @@ class Adam(Optimizer):
         m = [s["momentum"] for s in states]
         v = [s["velocity"] for s in states]
         torch._foreach_lerp_(m, grads, one_minus_b1)
-        torch._foreach_lerp_(v, torch._foreach_mul(grads, grads), one_minus_b2)
+        torch._foreach_lerp_(v, self._squares(grads), one_minus_b2)
         if self.amsgrad:
             v_hat = [s["velocity_hat"] for s in states]
             torch._foreach_maximum_(v_hat, v)

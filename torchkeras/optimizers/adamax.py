@@ -32,7 +32,7 @@ class Adamax(Optimizer):
         u = [s["norm"] for s in states]
         torch._foreach_lerp_(m, grads, float(dt(1 - self.beta_1)))
         torch._foreach_mul_(u, float(dt(self.beta_2)))
-        torch._foreach_maximum_(u, torch._foreach_abs(grads))
+        torch._foreach_maximum_(u, self._abs_sums(grads))
         denom = torch._foreach_add(u, float(dt(self.epsilon)))
         torch._foreach_mul_(denom, float(dt(1.0) - beta_1_power))
         step = torch._foreach_mul(m, float(lr))

@@ -46,10 +46,10 @@ class Ftrl(Optimizer):
         l1 = float(dt(self.l1_regularization_strength))
         l2 = dt(self.l2_regularization_strength) + dt(self.beta) / (dt(2.0) * lr)
         shrink = float(dt(2 * self.l2_shrinkage_regularization_strength))
-        for p, g, s in zip(params, grads, states):
+        for p, g, g_sq, s in zip(params, grads, self._squares(grads), states):
             accum, linear = s["accumulator"], s["linear"]
             grad_to_use = g + p * shrink
-            new_accum = accum + g * g
+            new_accum = accum + g_sq
             new_pow = torch.pow(new_accum, power)
             sigma = (new_pow - torch.pow(accum, power)) / float(lr)
             linear.add_(grad_to_use - sigma * p)

@@ -47,7 +47,7 @@ class Nadam(Optimizer):
         v = [s["velocity"] for s in states]
         # Here Keras subtracts the already-cast betas (1 - float32(b)), unlike Adam.
         torch._foreach_lerp_(m, grads, float(one - beta_1))
-        torch._foreach_lerp_(v, torch._foreach_mul(grads, grads), float(one - beta_2))
+        torch._foreach_lerp_(v, self._squares(grads), float(one - beta_2))
         m_hat = torch._foreach_mul(m, float(u_t_1))
         torch._foreach_div_(m_hat, float(one - u_product_t_1))
         g_part = torch._foreach_mul(grads, float(one - u_t))

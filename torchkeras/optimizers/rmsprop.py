@@ -38,7 +38,10 @@ class RMSprop(Optimizer):
         vel = [s["velocity"] for s in states]
         torch._foreach_mul_(vel, rho)
         # Fused (1-rho)*g*g: same terms as Keras, float32 rounding may differ by an ulp.
-        torch._foreach_addcmul_(vel, grads, grads, one_minus_rho)
+        if self._sparse_by_grad:
+            torch._foreach_add_(vel, torch._foreach_mul(self._squares(grads), one_minus_rho))
+        else:
+            torch._foreach_addcmul_(vel, grads, grads, one_minus_rho)
         if self.centered:
             avg = [s["average_gradient"] for s in states]
             torch._foreach_mul_(avg, rho)

@@ -3,12 +3,12 @@
 import numbers
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from torchkeras import constraints, initializers, regularizers
 from torchkeras.keras_tensor import torch_dtype
 from torchkeras.layers.layer import Layer
+from torchkeras.sparse_grads import embedding_lookup
 
 _INDEX_DTYPES = (torch.int32, torch.int64)
 
@@ -90,14 +90,14 @@ class Embedding(Layer):
             # On CPU torch already range-checks every id, so a clear message costs nothing; on an
             # accelerator a check would need a host sync per call, so it is skipped there.
             try:
-                out = F.embedding(ids, weight)
+                out = embedding_lookup(ids, weight)
             except IndexError as err:
                 raise ValueError(
                     f"Embedding {self.name!r} received an id outside [0, input_dim={self.input_dim}). "
                     f"Ids must be integers in that range (got values between {int(ids.min())} and "
                     f"{int(ids.max())}); increase `input_dim` or re-index the data.") from err
         else:
-            out = F.embedding(ids, weight)
+            out = embedding_lookup(ids, weight)
         target = torch_dtype(self.compute_dtype)
         return out if out.dtype == target else out.to(target)
 

@@ -1,0 +1,85 @@
+"""An Embedding's gradient as tf.keras's optimizers see it: one slice per id occurrence.
+
+tf.keras hands an Embedding's gradient to the optimizer as IndexedSlices, one row per token, and
+Keras's sparse-aware ops keep the rows apart through every elementwise step: Adam's second moment
+adds the sum of each occurrence's square (not the square of the summed row), Adamax takes the sum
+of absolute values, clipvalue clips each occurrence, and clipnorm measures the norm over the
+occurrences. Linear steps (SGD, momentum, Lion, Adam's first moment) see the summed row either way.
+
+torch's dense gradient is the summed row, so the Embedding layer's backward also records the
+per-occurrence rows here. The optimizer uses them only when they still describe the gradient it
+is applying: the gradient tensor must be the very buffer this backward produced (torch moves it
+into `.grad` when it is the parameter's only gradient) and must not have been modified since
+(its version counter). A second contribution (a tied weight, gradient accumulation across
+backward calls, DDP's bucket views, an in-place clip by the user) fails that check, and the
+optimizer falls back to the dense rule, which is what Keras's torch and jax backends do anyway.
+"""
+
+import weakref
+
+import torch
+import torch.nn.functional as F
+
+# id(param) -> (weakref to param, grad data_ptr, grad version, flat ids, per-occurrence rows)
+_PENDING = {}
+
+
+class _EmbeddingLookup(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, ids, weight):
+        ctx.save_for_backward(ids)
+        ctx.num_rows = weight.shape[0]
+        ctx.param = weight
+        return F.embedding(ids, weight)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (ids,) = ctx.saved_tensors
+        dense = torch.ops.aten.embedding_dense_backward(grad_out, ids, ctx.num_rows, -1, False)
+        param = ctx.param
+        rows = grad_out.reshape(-1, grad_out.shape[-1])
+        if len(_PENDING) > 64:  # entries of parameters that no torchkeras optimizer consumes
+            for key in [k for k, e in _PENDING.items() if e[0]() is None]:
+                del _PENDING[key]
+        _PENDING[id(param)] = (weakref.ref(param), dense.data_ptr(), dense._version,
+                               ids.reshape(-1), rows)
+        return None, dense
+
+
+def embedding_lookup(ids, weight):
+    """F.embedding that also records per-occurrence gradient rows for torchkeras's optimizers.
+
+    Under torch.compile (jit_compile=True) the plain lookup is traced: the recording is a Python
+    side effect AOTAutograd cannot trace, and a graph break there confuses dynamo's resume of
+    the nested layer calls. Compiled steps therefore train with the dense rule (README: known
+    differences)."""
+    if weight.requires_grad and torch.is_grad_enabled() and not torch.compiler.is_compiling():
+        return _EmbeddingLookup.apply(ids, weight)
+    return F.embedding(ids, weight)
+
+
+def take(params, grads):
+    """Per-occurrence (ids, rows) for each grad that is still exactly an Embedding's gradient.
+
+    Returns None when there are none (the common case, at the cost of one dict check)."""
+    if not _PENDING:
+        return None
+    found = None
+    for i, (p, g) in enumerate(zip(params, grads)):
+        entry = _PENDING.pop(id(p), None)
+        if entry is None or entry[0]() is not p:
+            continue
+        if g.data_ptr() == entry[1] and g._version == entry[2] and g.dtype == entry[4].dtype:
+            if found is None:
+                found = [None] * len(grads)
+            found[i] = (entry[3], entry[4])
+    return found
+
+
+def clear():
+    _PENDING.clear()
+
+
+def row_sums(like, ids, values):
+    """Dense tensor shaped like `like` whose row r is the sum of `values[k]` over ids[k] == r."""
+    return torch.zeros_like(like).index_add_(0, ids, values)
