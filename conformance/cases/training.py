@@ -289,6 +289,78 @@ CASES += [
         evaluate=True, fit_kwargs={"sample_weight": SAMPLE_WEIGHT_512, "validation_split": 0.25}),
 ]
 
+# Batches of unequal size (the last one short): Keras weights each batch's loss and metrics by its
+# row count in the epoch averages, and validation_split cuts before the remainder.
+def clf_onehot_300(rng):
+    x, y = clf_onehot(rng)
+    return x[:300], y[:300]
+
+
+def regression_250(rng):
+    return regression(rng, 250)
+
+
+CASES += [
+    fit("fit_uneven_batches_cce_adam", softmax_mlp, clf_onehot_300,
+        {"optimizer": opt("Adam", learning_rate=0.01), **CCE}, evaluate=True, batch_size=64,
+        fit_kwargs={"validation_split": 0.3}),
+    fit("fit_uneven_batches_mse_rmsprop_sample_weight", small_mlp, regression_250,
+        {"optimizer": opt("RMSprop", learning_rate=0.005), "loss": "mse", "metrics": ["mae"],
+         "weighted_metrics": ["mse"]}, evaluate=True, batch_size=48,
+        fit_kwargs={"sample_weight": SAMPLE_WEIGHT_512[:250], "validation_split": 0.2}),
+    fit("fit_uneven_batches_bce_class_weight_sgd", binary_mlp, binary,
+        {"optimizer": opt("SGD", learning_rate=0.1, momentum=0.5), "loss": "binary_crossentropy",
+         "metrics": ["accuracy", "auc"]}, evaluate=True, batch_size=40,
+        fit_kwargs={"class_weight": {0: 0.7, 1: 1.8}}),
+    fit("fit_uneven_batches_validation_batch_size", small_mlp, regression_250,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "mae", "metrics": ["mse"]},
+        batch_size=30, fit_kwargs={"validation_split": 0.25, "validation_batch_size": 17}),
+]
+
+def regularized_mlp(k):
+    L = k.layers
+    return k.Sequential([k.Input((20,)), L.Dense(16, activation="relu", kernel_regularizer="l2",
+                                                 activity_regularizer=k.regularizers.L1(0.01)),
+                         L.Dense(5, kernel_regularizer=k.regularizers.L1L2(0.01, 0.02),
+                                 bias_regularizer="l1")])
+
+
+def gru_text(k):
+    L = k.layers
+    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 8), L.GRU(6),
+                         L.Dense(1, activation="sigmoid")])
+
+
+def bidirectional_text(k):
+    L = k.layers
+    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 8, mask_zero=True),
+                         L.Bidirectional(L.LSTM(4, return_sequences=True)),
+                         L.GlobalMaxPooling1D(), L.Dense(1, activation="sigmoid")])
+
+
+def conv1d_text(k):
+    L = k.layers
+    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 8),
+                         L.Conv1D(6, 3, activation="relu", padding="causal"),
+                         L.GlobalAveragePooling1D(), L.Dense(1, activation="sigmoid")])
+
+
+CASES += [
+    fit("fit_regularized_logits_sparse_cce_nadam", regularized_mlp, clf_sparse,
+        {"optimizer": opt("Nadam", learning_rate=0.01),
+         "loss": lambda k: k.losses.SparseCategoricalCrossentropy(from_logits=True),
+         "metrics": ["sparse_categorical_accuracy"]}, evaluate=True),
+    fit("fit_gru_text_adam", gru_text, token_ids,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "binary_crossentropy",
+         "metrics": ["accuracy"]}, evaluate=True),
+    fit("fit_bidirectional_lstm_text_rmsprop", bidirectional_text, token_ids,
+        {"optimizer": opt("RMSprop", learning_rate=0.005), "loss": "binary_crossentropy",
+         "metrics": ["accuracy"]}, evaluate=True),
+    fit("fit_conv1d_text_adamw", conv1d_text, token_ids,
+        {"optimizer": opt("AdamW", learning_rate=0.01, weight_decay=0.01),
+         "loss": "binary_crossentropy", "metrics": ["accuracy", "precision"]}, evaluate=True),
+]
+
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
                {"optimizer": o, "loss": "binary_crossentropy", "metrics": ["accuracy"]})
           for name, o in EMBEDDING_OPTIMIZERS.items()]
