@@ -35,14 +35,15 @@ class _EmbeddingLookup(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         (ids,) = ctx.saved_tensors
+        # Often a transposed view (an RNN's backward): made contiguous once, here, the copy the
+        # dense backward would make anyway, so the optimizer's elementwise work on it copies nothing.
+        grad_out = grad_out.contiguous()
         dense = torch.ops.aten.embedding_dense_backward(grad_out, ids, ctx.num_rows, -1, False)
         param = ctx.param
-        rows = grad_out.reshape(-1, grad_out.shape[-1])
         if len(_PENDING) > 64:  # entries of parameters that no torchkeras optimizer consumes
             for key in [k for k, e in _PENDING.items() if e[0]() is None]:
                 del _PENDING[key]
-        _PENDING[id(param)] = (weakref.ref(param), dense.data_ptr(), dense._version,
-                               ids.reshape(-1), rows)
+        _PENDING[id(param)] = (weakref.ref(param), dense.data_ptr(), dense._version, ids, grad_out)
         return None, dense
 
 
@@ -81,5 +82,6 @@ def clear():
 
 
 def row_sums(like, ids, values):
-    """Dense tensor shaped like `like` whose row r is the sum of `values[k]` over ids[k] == r."""
-    return torch.zeros_like(like).index_add_(0, ids, values)
+    """Dense tensor shaped like `like` whose row r sums the rows of `values` (shaped ids.shape +
+    (dim,)) at the positions where ids == r: the Embedding backward of `values`."""
+    return torch.ops.aten.embedding_dense_backward(values, ids, like.shape[0], -1, False)

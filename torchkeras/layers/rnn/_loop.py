@@ -94,7 +94,9 @@ def run_fused(cell, x, states, mask, go_backwards, zero_output_for_mask, return_
         x = x * cell.get_dropout_mask(x[:, 0]).unsqueeze(1)
     if mask is None:
         out, final = cell._run_fused(x.flip(1) if go_backwards else x, states)
-        return out[:, -1], (out if return_sequences else None), final
+        # final[0] is the kernel's last h, the value of out[:, -1]; reading it (as a hand-written
+        # torch model does) spares the backward a zero-filled gradient for the whole sequence.
+        return final[0], (out if return_sequences else None), final
     batch, steps = mask.shape
     t = torch.arange(steps, device=x.device).unsqueeze(0)
     lengths = mask.sum(1, keepdim=True)
