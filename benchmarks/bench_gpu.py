@@ -47,6 +47,31 @@ def _keras_run(name, x, y, epochs, amp, dev):
     return lambda: model.fit(x, y, batch_size=workloads.BATCH, epochs=epochs, verbose=0)
 
 
+def _runtime_calls(fn, steps):
+    """CUDA runtime calls per training step (kernel launches, copies, syncs) in one profiled run."""
+    from torch.profiler import ProfilerActivity, profile
+    fn()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
+    wanted = ("cudaLaunchKernel", "cudaMemcpyAsync", "cudaStreamSynchronize", "cudaDeviceSynchronize")
+    counts = {e.key: e.count for e in prof.key_averages() if e.key in wanted}
+    return {k: round(v / steps, 1) for k, v in sorted(counts.items())}
+
+
+def profile_calls(dev):
+    """Launches per step: where the GPU fit ratios come from on small models (launch-bound)."""
+    lines = ["## CUDA runtime calls per training step (batch 128)", "",
+             "| workload | implementation | calls per step |", "|---|---|---|"]
+    for name in SIZES:
+        x, y = workloads.data(name, 128 * 10)
+        for label, fn in (("hand-written torch", _torch_run(name, x, y, 1, False, dev)),
+                          ("torchkeras (device tensors in)", _keras_run(name, x, y, 1, False, dev))):
+            lines.append(f"| {name} | {label} | {_runtime_calls(fn, 10)} |")
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=None)
@@ -76,6 +101,8 @@ def main(argv=None):
             }, repeats=1 if args.smoke else args.repeats)
             texts.append(report(label, res, "hand-written torch"))
             rows[label] = {k: v for k, v in res.items()}
+    if dev.type == "cuda":
+        texts.append(profile_calls(dev))
     text = "\n\n".join(texts)
     if args.out:
         with open(args.out, "w") as fh:

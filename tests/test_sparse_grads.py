@@ -101,17 +101,42 @@ def test_linear_rules_see_the_summed_rows():
     np.testing.assert_allclose(step(tko.SGD(0.5, momentum=0.9)), W0 - f(0.5) * g, rtol=1e-6)
 
 
-@pytest.mark.parametrize("case", ["tied", "inplace", "accumulated"])
+def adam_first_step(g, s, lr=f(0.1)):
+    b1, b2 = f(0.9), f(0.999)
+    alpha = lr * np.sqrt(1 - b2) / (1 - b1)
+    return W0 - (1 - b1) * g * alpha / (np.sqrt((1 - b2) * s) + f(1e-7))
+
+
+@pytest.mark.parametrize("how", ["shared_layer", "two_backwards"])
+def test_several_lookups_pool_their_occurrences(how):
+    layer = embedding_layer()
+    if how == "shared_layer":   # one layer called twice in one graph (a siamese model)
+        ids = torch.as_tensor(IDS)
+        loss = (layer(ids) * torch.as_tensor(C)).sum() + (layer(ids.flip(1)) * torch.as_tensor(C)).sum()
+        loss.backward()
+        flipped = C[:, ::-1].reshape(-1, 2)
+    else:                       # gradients accumulated over two backwards before one step
+        backward(layer)
+        backward(layer)
+        flipped = None
+    tko.Adam(0.1).apply([layer.embeddings.value.grad], [layer.embeddings])
+    ids = np.concatenate([IDS.reshape(-1), IDS.reshape(-1)])
+    rows = np.concatenate([C.reshape(-1, 2), C.reshape(-1, 2) if flipped is None else flipped])
+    g, s = np.zeros_like(W0), np.zeros_like(W0)
+    for i, r in zip(ids, rows):
+        g[i] += r
+        s[i] += r * r
+    np.testing.assert_allclose(layer.get_weights()[0], adam_first_step(g, s), rtol=1e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("case", ["tied", "inplace"])
 def test_dense_rule_when_the_rows_no_longer_describe_the_gradient(case):
     layer = embedding_layer()
     if case == "tied":                                # a second use of the weight in the graph
         backward(layer, extra=lambda w: (w * 0.5).sum())
     else:
         backward(layer)
-        if case == "inplace":
-            layer.embeddings.value.grad.mul_(2.0)   # e.g. a hand-written clip_grad_norm_
-        else:
-            backward(layer)                           # gradients accumulated over two backwards
+        layer.embeddings.value.grad.mul_(2.0)       # e.g. a hand-written clip_grad_norm_
     grad = layer.embeddings.value.grad.clone()
     tko.Adam(0.1).apply([layer.embeddings.value.grad], [layer.embeddings])
     # Adam's first step under the dense rule moves every coordinate with a gradient by lr.

@@ -20,8 +20,10 @@ import weakref
 import torch
 import torch.nn.functional as F
 
-# id(param) -> (weakref to param, grad data_ptr, grad version, flat ids, per-occurrence rows)
+# id(param) -> (weakref to param, [(dense grad data_ptr, its version, ids, rows), ...]): one item
+# per backward of a lookup since the optimizer last applied this parameter's gradient.
 _PENDING = {}
+_MAX_LOOKUPS = 16  # a parameter no torchkeras optimizer consumes stops collecting here
 
 
 class _EmbeddingLookup(torch.autograd.Function):
@@ -43,7 +45,10 @@ class _EmbeddingLookup(torch.autograd.Function):
         if len(_PENDING) > 64:  # entries of parameters that no torchkeras optimizer consumes
             for key in [k for k, e in _PENDING.items() if e[0]() is None]:
                 del _PENDING[key]
-        _PENDING[id(param)] = (weakref.ref(param), dense.data_ptr(), dense._version, ids, grad_out)
+        entry = _PENDING.get(id(param))
+        if entry is None or entry[0]() is not param or len(entry[1]) >= _MAX_LOOKUPS:
+            entry = _PENDING[id(param)] = (weakref.ref(param), [])
+        entry[1].append((dense.data_ptr(), dense._version, ids, grad_out))
         return None, dense
 
 
@@ -70,10 +75,21 @@ def take(params, grads):
         entry = _PENDING.pop(id(p), None)
         if entry is None or entry[0]() is not p:
             continue
-        if g.data_ptr() == entry[1] and g._version == entry[2] and g.dtype == entry[4].dtype:
-            if found is None:
-                found = [None] * len(grads)
-            found[i] = (entry[3], entry[4])
+        lookups = entry[1]
+        # One lookup: its dense gradient moved into .grad untouched. Several (a shared layer
+        # called twice, or backwards accumulated into .grad): autograd summed them into one of
+        # their buffers in place, one add per other lookup. Anything else is not just these rows.
+        if not any(g.data_ptr() == ptr and g._version == ver + len(lookups) - 1
+                   for ptr, ver, _, _ in lookups) or lookups[0][3].dtype != g.dtype:
+            continue
+        if found is None:
+            found = [None] * len(grads)
+        if len(lookups) == 1:
+            found[i] = lookups[0][2:]
+        else:
+            dim = g.shape[-1]
+            found[i] = (torch.cat([ids.reshape(-1) for _, _, ids, _ in lookups]),
+                        torch.cat([rows.reshape(-1, dim) for _, _, _, rows in lookups]))
     return found
 
 

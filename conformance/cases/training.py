@@ -196,6 +196,21 @@ def repeated_token_ids(rng):
     return x, ((x % 6).mean(1) > 2.5).astype("float32")[:, None]
 
 
+def shared_embedding_pair(k):
+    # One Embedding called on two inputs: tf.keras concatenates the two IndexedSlices.
+    L = k.layers
+    a, b = k.Input((10,), dtype="int64"), k.Input((10,), dtype="int64")
+    emb, pool = L.Embedding(20, 4), L.GlobalAveragePooling1D()
+    merged = L.Concatenate()([pool(emb(a)), pool(emb(b))])
+    return k.Model([a, b], L.Dense(1, activation="sigmoid")(merged))
+
+
+def repeated_token_pairs(rng):
+    x1, y = repeated_token_ids(rng)
+    x2 = rng.integers(0, 8, size=x1.shape).astype("int64")
+    return [x1, x2], y
+
+
 EMBEDDING_OPTIMIZERS = {
     **{name: OPTIMIZERS[name] for name in (
         "SGD_momentum", "Adam", "Adam_amsgrad", "AdamW", "RMSprop", "RMSprop_momentum",
@@ -364,5 +379,10 @@ CASES += [
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
                {"optimizer": o, "loss": "binary_crossentropy", "metrics": ["accuracy"]})
           for name, o in EMBEDDING_OPTIMIZERS.items()]
+
+CASES += [fit(f"fit_shared_embedding_bce_{name}", shared_embedding_pair, repeated_token_pairs,
+               {"optimizer": EMBEDDING_OPTIMIZERS[name], "loss": "binary_crossentropy",
+                "metrics": ["accuracy"]}, evaluate=True)
+          for name in ("Adam", "Adagrad", "Adam_clipnorm")]
 
 CASES = family("training", CASES)
