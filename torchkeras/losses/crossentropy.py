@@ -149,6 +149,46 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return res
 
 
+# Labels survive the general path's float32 round trip unchanged below 2**24 classes: a label
+# that float32 rounds is >= 2**24, out of range both ways.
+_EXACT_LABELS = 1 << 24
+_LABEL_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.float32)
+
+
+def sparse_categorical_crossentropy_mean(y_true, y_pred, dtype, from_logits=False,
+                                         ignore_class=None, axis=-1):
+    """sparse_categorical_crossentropy with the "sum_over_batch_size" reduction, bit for bit,
+    without the label casts (int -> float32 -> int64) and checks of the general path; None when
+    the general path must run (masks, ignore_class, casts, shape fixes or errors, warnings)."""
+    if (type(y_pred) is not torch.Tensor or type(y_true) is not torch.Tensor
+            or ignore_class is not None or y_pred.dtype is not dtype or y_pred.dim() < 2
+            or axis not in (-1, y_pred.dim() - 1) or y_true.dtype not in _LABEL_DTYPES
+            or not 1 < y_pred.shape[-1] <= _EXACT_LABELS or y_pred.numel() == 0
+            or y_true.device != y_pred.device
+            or getattr(y_pred, "_keras_mask", None) is not None):
+        return None
+    lead = y_pred.shape[:-1]
+    if y_true.shape != lead and not (y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1
+                                     and y_true.shape[:-1] == lead):
+        return None
+    logits = getattr(y_pred, "_keras_logits", None)
+    if logits is not None:
+        if from_logits:
+            return None  # the general path warns
+        output = logits if logits.dtype is dtype else logits.to(dtype)
+    elif from_logits:
+        output = y_pred
+    else:
+        output = torch.log(torch.clamp(y_pred, EPSILON, 1.0 - EPSILON))
+    target = y_true if y_true.dtype is torch.int64 else y_true.to(torch.int64)
+    if output.dim() != 2:
+        output = output.reshape(-1, output.shape[-1])
+    if target.dim() != 1:
+        target = target.reshape(-1)
+    res = F.cross_entropy(output, target, reduction="none")
+    return res.sum() / res.numel()
+
+
 def _bce_elementwise(target, y_pred, from_logits):
     output, from_logits = _resolve_logits(y_pred, from_logits, "binary_crossentropy", "Sigmoid")
     if from_logits:

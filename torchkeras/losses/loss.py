@@ -14,7 +14,12 @@ from ._utils import (
     standardize_reduction,
     to_tensor,
 )
-from .crossentropy import categorical_crossentropy, categorical_crossentropy_mean
+from .crossentropy import (
+    categorical_crossentropy,
+    categorical_crossentropy_mean,
+    sparse_categorical_crossentropy,
+    sparse_categorical_crossentropy_mean,
+)
 
 _name_counters = {}
 
@@ -140,4 +145,5 @@ class LossFunctionWrapper(Loss):
 
 
 # Per-sample loss functions with a one-pass form of their "sum_over_batch_size" reduction.
-_MEAN_FORMS = {categorical_crossentropy: categorical_crossentropy_mean}
+_MEAN_FORMS = {categorical_crossentropy: categorical_crossentropy_mean,
+               sparse_categorical_crossentropy: sparse_categorical_crossentropy_mean}

@@ -3,7 +3,7 @@
 import torch
 
 from ..losses._utils import squeeze_or_expand_to_same_rank, to_tensor
-from .metric import MeanMetricWrapper
+from .metric import MATCH_COUNTS, MeanMetricWrapper
 
 
 def _pred(y_pred):
@@ -64,6 +64,41 @@ def sparse_categorical_accuracy(y_true, y_pred):
     if matches.dim() > 1 and matches.shape[-1] == 1:
         matches = matches.squeeze(-1)
     return matches
+
+
+# Match counts below 2**24 are exact in float32, so summing the 0/1 float values (the general
+# path) and counting the matches as integers give the same bits; labels compare alike as int or
+# as float32 below 2**24 classes (a label float32 rounds is >= 2**24, matching no class).
+_EXACT = 1 << 24
+_LABEL_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.float32)
+
+
+def _countable(y_pred):
+    return (type(y_pred) is torch.Tensor and y_pred.dtype is torch.float32 and y_pred.dim() == 2
+            and 0 < y_pred.shape[0] <= _EXACT and y_pred.shape[1] <= _EXACT
+            and y_pred.__dict__.get("_keras_mask") is None)
+
+
+def sparse_categorical_match_count(y_true, y_pred):
+    """The number of samples sparse_categorical_accuracy scores 1, as a 0-d integer tensor, or
+    None when its general path must run."""
+    if (not _countable(y_pred) or type(y_true) is not torch.Tensor
+            or y_true.dtype not in _LABEL_DTYPES or y_true.device != y_pred.device):
+        return None
+    n = y_pred.shape[0]
+    if y_true.shape != (n,) and y_true.shape != (n, 1):
+        return None
+    if y_true.dim() != 1:
+        y_true = y_true.reshape(n)
+    return torch.count_nonzero(y_true == torch.argmax(y_pred, dim=-1))
+
+
+def categorical_match_count(y_true, y_pred):
+    """As above for categorical_accuracy (one-hot y_true of y_pred's shape)."""
+    if (not _countable(y_pred) or type(y_true) is not torch.Tensor
+            or y_true.shape != y_pred.shape or y_true.device != y_pred.device):
+        return None
+    return torch.count_nonzero(torch.argmax(y_true, dim=-1) == torch.argmax(y_pred, dim=-1))
 
 
 def _in_top_k(targets, predictions, k):
@@ -162,3 +197,7 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         if self.from_sorted_ids:
             config["from_sorted_ids"] = True
         return config
+
+
+MATCH_COUNTS.update({sparse_categorical_accuracy: sparse_categorical_match_count,
+                     categorical_accuracy: categorical_match_count})

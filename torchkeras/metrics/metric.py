@@ -142,6 +142,11 @@ class Mean(Metric):
         return divide_no_nan(self.total, self.count)
 
 
+# Accuracy functions whose unweighted, unmasked update is a count of matches: fn -> count_fn
+# (y_true, y_pred) returning a 0-d integer tensor equal to the sum of fn's values, or None.
+MATCH_COUNTS = {}
+
+
 class MeanMetricWrapper(Mean):
     """Mean of `fn(y_true, y_pred, **kwargs)` over all samples seen (honours `_keras_mask`)."""
 
@@ -153,6 +158,15 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is None and self._dtype is torch.float32 and not self._fn_kwargs:
+            count_fn = MATCH_COUNTS.get(self._fn)
+            if count_fn is not None:
+                matches = count_fn(y_true, y_pred)
+                if matches is not None:
+                    self._follow_device(matches)
+                    self.total.add_(matches)
+                    self.count.add_(float(y_pred.shape[0]))
+                    return None
         mask = get_mask(y_pred)
         y_pred = to_tensor(y_pred)
         y_true = to_tensor(y_true, device=y_pred.device)

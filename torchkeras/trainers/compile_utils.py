@@ -27,7 +27,12 @@ class MeanTracker:
         # Keras's Mean signature: custom train_steps call `loss_tracker.update_state(loss)`.
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(value)
-        value = value.detach().to(torch.float32).mean() * float(sample_weight)
+        value = value.detach()
+        if value.dtype is not torch.float32:
+            value = value.to(torch.float32)
+        if value.dim():  # the mean of a 0-d loss is itself: skip that op
+            value = value.mean()
+        value = value * float(sample_weight)
         self.total = value if self.total is None else self.total + value
         self.count += float(sample_weight)
 
@@ -114,6 +119,7 @@ class CompileLoss:
         self.losses = []
         self.weights = []
         self.trackers = []
+        self._single = None  # the loss of a single-output model
 
     def build(self, y_true, y_pred):
         names = output_names_for(y_pred, self._model_names)
@@ -141,6 +147,7 @@ class CompileLoss:
         active = [i for i, fn in enumerate(self.losses) if fn is not None]
         self.trackers = [MeanTracker(f"{names[i]}_loss") if len(active) > 1 and i in active
                          else None for i in range(n)]
+        self._single = self.losses[0] if n == 1 and self.losses[0] is not None else None
         self.built = True
 
     @property
@@ -150,6 +157,16 @@ class CompileLoss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
+        if self._single is not None and type(y_pred) is torch.Tensor and (
+                type(y_true) is torch.Tensor
+                and (sample_weight is None or type(sample_weight) is torch.Tensor)):
+            # One output and plain tensors: what the loop below does for them, without the
+            # per-output flattening.
+            value = self._single(y_true, y_pred, sample_weight=sample_weight)
+            if value.dtype is not torch.float32:
+                value = value.to(torch.float32)
+            w = self.weights[0]
+            return value if w is None else value * w
         names = self.output_names
         flat_true = flatten_targets(y_true, names)
         flat_pred = flatten_outputs(y_pred, names)
@@ -188,6 +205,7 @@ class CompileMetrics:
         self._unweighted = []  # (output index, output name or None, metric)
         self._weighted = []
         self._keys = []
+        self._single = False  # one output: update without flattening
 
     def _resolve(self, spec, names, flat_true, flat_pred, argument):
         if not spec:
@@ -217,6 +235,7 @@ class CompileMetrics:
                                        "weighted_metrics")
         self._keys = metrics_module.result_keys([(o, m) for _, o, m in self._unweighted],
                                                 [(o, m) for _, o, m in self._weighted])
+        self._single = len(names) == 1
         self.built = True
 
     @property
@@ -226,6 +245,15 @@ class CompileMetrics:
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
+        if self._single and type(y_pred) is torch.Tensor and type(y_true) is torch.Tensor:
+            # One output, plain tensors: the loop below without flattening y and y_pred.
+            sw = (flatten_targets(sample_weight, self.output_names, "sample_weight")[0]
+                  if self._weighted else None)
+            for _, _, m in self._unweighted:
+                m.update_state(y_true, y_pred)
+            for _, _, m in self._weighted:
+                m.update_state(y_true, y_pred, sample_weight=sw)
+            return
         names = self.output_names
         flat_true = flatten_targets(y_true, names)
         flat_pred = flatten_outputs(y_pred, names)

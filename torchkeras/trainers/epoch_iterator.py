@@ -16,8 +16,9 @@ class _ArraySource:
         self.n = da.num_samples(x)
         self.batch_size = batch_size
         self.shuffle = shuffle
-        total = sum(t.numel() * t.element_size() for t in da.flatten(self.arrays))
-        if device is not None and torch.device(device).type != "cpu" and total <= da._DEVICE_CACHE_BYTES:
+        on_cpu = device is None or torch.device(device).type == "cpu"
+        if not on_cpu and sum(t.numel() * t.element_size()
+                              for t in da.flatten(self.arrays)) <= da._DEVICE_CACHE_BYTES:
             self.arrays = da.to_device(self.arrays, device)
             self.device = None  # already there
         else:

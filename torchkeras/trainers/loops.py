@@ -9,6 +9,7 @@ from ..callbacks.callback_list import CallbackList, pythonify_logs
 from ..distribution.runtime import fit_context
 from . import data_adapter as da
 from .epoch_iterator import EpochIterator
+from .mode import set_mode
 from .tree import flatten, map_structure
 
 # Predictions are gathered on the device and moved to the host in chunks of about this size.
@@ -19,6 +20,12 @@ def _logs_fn(model, step_logs):
     if step_logs is not None:
         return lambda: step_logs
     return model.get_metrics_result
+
+
+def _batch_hooks(callbacks, mode):
+    """Whether the per-batch hooks of `mode` can do anything: a plain CallbackList without a
+    progress bar or a callback overriding them skips them (each is a few microseconds)."""
+    return type(callbacks) is not CallbackList or callbacks.needs_batch_hooks(mode)
 
 
 def _check_validation_split(validation_split):
@@ -86,12 +93,15 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
         for epoch in range(initial_epoch, epochs):
             model.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            model.train()
+            set_mode(model, True)
             step_logs, steps = None, 0
+            hooks = _batch_hooks(callbacks, "train")
             for step, batch in train_iter:
-                callbacks.on_train_batch_begin(step)
+                if hooks:
+                    callbacks.on_train_batch_begin(step)
                 step_logs = model._run_train_step(batch)
-                callbacks.on_train_batch_end(step, _logs_fn(model, step_logs))
+                if hooks:
+                    callbacks.on_train_batch_end(step, _logs_fn(model, step_logs))
                 steps += 1
                 if model.stop_training:
                     break
@@ -113,7 +123,7 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
             if model.stop_training or train_iter.exhausted:
                 break
     finally:
-        model.train(was_training)
+        set_mode(model, was_training)
         if dist_ctx is not None:
             dist_ctx.close()
     callbacks.on_train_end(training_logs)
@@ -124,44 +134,52 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
 
 def evaluate_loop(model, iterator, callbacks):
     was_training = model.training
-    model.eval()
+    set_mode(model, False, use_eval=True)
     model.reset_metrics()
     callbacks.on_test_begin()
     step_logs = None
     try:
+        hooks = _batch_hooks(callbacks, "test")
         with torch.no_grad():
             for step, batch in iterator:
-                callbacks.on_test_batch_begin(step)
+                if hooks:
+                    callbacks.on_test_batch_begin(step)
                 step_logs = model._run_test_step(batch)
-                callbacks.on_test_batch_end(step, _logs_fn(model, step_logs))
+                if hooks:
+                    callbacks.on_test_batch_end(step, _logs_fn(model, step_logs))
         if "_dist_ctx" in model.__dict__:
             model.__dict__["_dist_ctx"].sync_metrics()
     finally:
-        model.train(was_training)
+        set_mode(model, was_training)
     logs = pythonify_logs(step_logs if step_logs is not None else model.get_metrics_result())
     callbacks.on_test_end(logs)
     return logs
 
 
 def _to_numpy(chunks):
+    if len(chunks) == 1:  # already a fresh tensor of its own (torch.cat copied it)
+        return chunks[0].numpy()
     return np.concatenate([c.numpy() for c in chunks], axis=0) if chunks else np.zeros((0,))
 
 
 def predict_loop(model, iterator, callbacks):
     was_training = model.training
-    model.eval()
+    set_mode(model, False, use_eval=True)
     callbacks.on_predict_begin()
     structure, device_parts, host_parts, pending = None, [], [], 0
+    hooks = _batch_hooks(callbacks, "predict")
     try:
         with torch.no_grad():
             for step, batch in iterator:
-                callbacks.on_predict_batch_begin(step)
+                if hooks:
+                    callbacks.on_predict_batch_begin(step)
                 out = model.predict_step(batch)
+                flat = flatten(out)
                 if structure is None:
                     structure = out
-                    device_parts = [[] for _ in flatten(out)]
-                    host_parts = [[] for _ in flatten(out)]
-                for i, t in enumerate(flatten(out)):
+                    device_parts = [[] for _ in flat]
+                    host_parts = [[] for _ in flat]
+                for i, t in enumerate(flat):
                     device_parts[i].append(t.detach())
                     pending += t.numel() * t.element_size()
                 if pending >= _PREDICT_FLUSH_BYTES:
@@ -169,9 +187,10 @@ def predict_loop(model, iterator, callbacks):
                         h.append(torch.cat(d).cpu())
                         d.clear()
                     pending = 0
-                callbacks.on_predict_batch_end(step, {"outputs": out})
+                if hooks:
+                    callbacks.on_predict_batch_end(step, {"outputs": out})
     finally:
-        model.train(was_training)
+        set_mode(model, was_training)
     callbacks.on_predict_end()
     if structure is None:
         raise ValueError("Expected input data to be non-empty: predict() received no batch.")
@@ -195,14 +214,14 @@ def on_batch(model, mode, x, y, sample_weight, class_weight, return_dict):
     was_training = model.training
     try:
         if mode == "train":
-            model.train()
+            set_mode(model, True)
             model._optimizer_ready = False
             step_logs = model._run_train_step(batch)
         else:
-            model.eval()
+            set_mode(model, False, use_eval=True)
             with torch.no_grad():
                 step_logs = model._run_test_step(batch)
     finally:
-        model.train(was_training)
+        set_mode(model, was_training)
     logs = pythonify_logs(step_logs if step_logs is not None else model.get_metrics_result())
     return logs if return_dict else model._flatten_metrics_in_order(logs)
