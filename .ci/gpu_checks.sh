@@ -11,7 +11,7 @@ python3 -c "import sys, torch; print(sys.version.split()[0], torch.__version__, 
 timeout 240 python3 -m pytest tests/test_gpu.py tests/test_sparse_grads.py tests/test_compile.py \
     -q -p no:cacheprovider -rs 2>&1 | tee "$OUT/gpu_tests.log"
 tests=$?
-timeout 300 python3 -m benchmarks.bench_gpu --out "$OUT/results_gpu.md" 2>&1 | tee "$OUT/bench_gpu.log"
+timeout 300 python3 -m benchmarks.bench_gpu --kernels --out "$OUT/results_gpu.md" 2>&1 | tee "$OUT/bench_gpu.log"
 bench=$?
 echo "tests rc=$tests bench rc=$bench"
 exit $((tests || bench))

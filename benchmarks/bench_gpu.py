@@ -58,6 +58,29 @@ def _runtime_calls(fn, steps):
     return {k: round(v / steps, 1) for k, v in sorted(counts.items())}
 
 
+def _kernels(fn, steps):
+    """GPU kernels per step by name (torch.profiler's CUDA activity)."""
+    from torch.profiler import ProfilerActivity, profile
+    fn()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    return {e.key[:70]: e.count / steps for e in prof.key_averages()
+            if e.device_type == torch.autograd.DeviceType.CUDA}
+
+
+def kernel_diff(name, dev):
+    """The kernels torchkeras launches per step beyond the hand-written loop's (diagnostics)."""
+    x, y = workloads.data(name, 128 * 10)
+    ours = _kernels(_keras_run(name, x, y, 1, False, dev), 10)
+    theirs = _kernels(_torch_run(name, x, y, 1, False, dev), 10)
+    diff = {k: ours.get(k, 0) - theirs.get(k, 0) for k in set(ours) | set(theirs)}
+    lines = [f"{v:+.1f}  {k}" for k, v in sorted(diff.items(), key=lambda kv: -abs(kv[1])) if abs(v) >= 0.5]
+    text = f"## {name}: kernels per step, torchkeras minus hand-written\n\n```\n" + "\n".join(lines) + "\n```"
+    print(text)
+    return text
+
+
 def profile_calls(dev):
     """Launches per step: where the GPU fit ratios come from on small models (launch-bound)."""
     lines = ["## CUDA runtime calls per training step (batch 128)", "",
@@ -76,6 +99,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=None)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--kernels", action="store_true", help="also list the extra kernels per step")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes on the CPU: checks the script runs")
     args = ap.parse_args(argv)
     dev = torch.device("cpu" if args.smoke else "cuda")
@@ -103,6 +127,8 @@ def main(argv=None):
             rows[label] = {k: v for k, v in res.items()}
     if dev.type == "cuda":
         texts.append(profile_calls(dev))
+        if args.kernels:
+            texts += [kernel_diff(name, dev) for name in SIZES]
     text = "\n\n".join(texts)
     if args.out:
         with open(args.out, "w") as fh:

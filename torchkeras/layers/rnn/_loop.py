@@ -96,7 +96,10 @@ def run_fused(cell, x, states, mask, go_backwards, zero_output_for_mask, return_
         out, final = cell._run_fused(x.flip(1) if go_backwards else x, states)
         # final[0] is the kernel's last h, the value of out[:, -1]; reading it (as a hand-written
         # torch model does) spares the backward a zero-filled gradient for the whole sequence.
-        return final[0], (out if return_sequences else None), final
+        # Traced by torch.compile, cuDNN's LSTM breaks the graph inside the kernel call, and
+        # dynamo's resume there loses the h_n[0] indexing (torch 2.11): read `out` then.
+        last = out[:, -1] if torch.compiler.is_compiling() else final[0]
+        return last, (out if return_sequences else None), final
     batch, steps = mask.shape
     t = torch.arange(steps, device=x.device).unsqueeze(0)
     lengths = mask.sum(1, keepdim=True)
