@@ -269,14 +269,16 @@ class ApplyMixin:
     def _squares(self, grads):
         """g*g for each grad, or for an Embedding gradient tf.keras would pass as IndexedSlices,
         the per-row sum of each occurrence's square (what Keras's sparse ops compute)."""
-        sq = list(torch._foreach_mul(grads, grads))
         lookup = self._sparse_by_grad
-        if lookup:
-            for i, g in enumerate(grads):
-                s = lookup.get(id(g))
-                if s is not None:
-                    sq[i] = sparse_grads.row_sums(g, s[0], s[1] * s[1])
-        return sq
+        if not lookup:
+            return torch._foreach_mul(grads, grads)
+        dense = [g for g in grads if id(g) not in lookup]
+        squares = iter(torch._foreach_mul(dense, dense) if dense else ())
+        out = []
+        for g in grads:
+            s = lookup.get(id(g))
+            out.append(next(squares) if s is None else sparse_grads.row_sums(g, s[0], s[1] * s[1]))
+        return out
 
     def _abs_sums(self, grads):
         """|g| for each grad; the per-row sum of |occurrence| for an IndexedSlices-like one."""
