@@ -72,15 +72,24 @@ _CONFIGS = {
                      weighted_metrics=["accuracy"], sample_weight=True),
     "class_weight": dict(data="sparse", loss="sparse_categorical_crossentropy",
                          metrics=["accuracy"], class_weight={0: 1.0, 1: 2.0, 2: 0.5, 3: 1.0}),
+    # float16 / bfloat16 model outputs reach the loss and the metrics
+    "mixed_float16": dict(data="sparse", loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"], policy="mixed_float16"),
+    "mixed_bfloat16_onehot": dict(data="onehot", loss="categorical_crossentropy",
+                                  metrics=["accuracy"], policy="mixed_bfloat16"),
 }
 
 
 def _run(config, seed_weights):
     x, y = _data(config["data"])
-    model = keras.Sequential([
-        layers.Dense(8, activation="relu", input_shape=(6,)),
-        layers.Dropout(0.25),
-        layers.Dense(4, activation=config.get("activation", "softmax"))])
+    keras.mixed_precision.set_global_policy(config.get("policy"))
+    try:
+        model = keras.Sequential([
+            layers.Dense(8, activation="relu", input_shape=(6,)),
+            layers.Dropout(0.25),
+            layers.Dense(4, activation=config.get("activation", "softmax"))])
+    finally:
+        keras.mixed_precision.set_global_policy(None)
     model.set_weights(seed_weights)
     loss, metrics = (v() if callable(v) else v for v in (config["loss"], config["metrics"]))
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss, metrics=metrics,
@@ -198,7 +207,10 @@ def test_accuracy_match_counts_equal_the_per_sample_mean(metric_cls, sparse, mon
 
 def test_match_counts_decline_what_they_do_not_cover():
     preds = torch.rand(4, 3)
-    assert acc.sparse_categorical_match_count(torch.tensor([0, 1, 2, 1]), preds.double()) is None
+    labels = torch.tensor([0, 1, 2, 1])
+    for low in (torch.float64, torch.float16, torch.bfloat16):  # any float output is counted
+        expected = acc.sparse_categorical_accuracy(labels, preds.to(low)).sum()
+        assert acc.sparse_categorical_match_count(labels, preds.to(low)) == expected
     assert acc.sparse_categorical_match_count(torch.tensor([0.0, 1, 2, 1]).double(), preds) is None
     assert acc.sparse_categorical_match_count(torch.zeros(4, 2), preds) is None
     assert acc.categorical_match_count(torch.zeros(4, 2), preds) is None

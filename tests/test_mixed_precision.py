@@ -81,3 +81,17 @@ def test_float16_uses_loss_scaling():
     assert model._loss_scaler is not None and model._loss_scaler.scale > 1
     assert all(p.dtype == torch.float32 for p in model.parameters())
     assert np.isfinite(loss).all() and loss[-1] < loss[0]
+
+
+def test_bfloat16_outputs_reach_numpy_as_float32():
+    # numpy has no bfloat16; Keras returns an ml_dtypes bfloat16 array, torchkeras the exact float32.
+    mixed_precision.set_global_policy("mixed_bfloat16")
+    model = keras.Sequential([layers.Dense(3, input_shape=(4,))])
+    x = np.random.default_rng(0).random((5, 4), dtype=np.float32)
+    direct = model(torch.as_tensor(x))
+    assert direct.dtype == torch.bfloat16
+    expected = direct.detach().float().numpy()
+    for out in (model.predict(x, verbose=0), model.predict_on_batch(x),
+                keras.ops.convert_to_numpy(direct)):
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out, expected)

@@ -114,6 +114,10 @@ class LossFunctionWrapper(Loss):
                 type(self).call is LossFunctionWrapper.call):
             fused = _MEAN_FORMS.get(self.fn)
             if fused is not None:
+                if (type(y_pred) is torch.Tensor and y_pred.dtype is not self._dtype
+                        and y_pred.is_floating_point()):
+                    # A mixed-precision output: the general path's first step, done here once.
+                    y_pred = to_tensor(y_pred, dtype=self._dtype)
                 out = fused(y_true, y_pred, self._dtype, **self._fn_kwargs)
                 if out is not None:
                     return out

@@ -74,7 +74,9 @@ _LABEL_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8,
 
 
 def _countable(y_pred):
-    return (type(y_pred) is torch.Tensor and y_pred.dtype is torch.float32 and y_pred.dim() == 2
+    # Any float dtype: the general path takes the argmax of the same values (a float16 output of
+    # a mixed-precision model is not cast there either).
+    return (type(y_pred) is torch.Tensor and y_pred.is_floating_point() and y_pred.dim() == 2
             and 0 < y_pred.shape[0] <= _EXACT and y_pred.shape[1] <= _EXACT
             and y_pred.__dict__.get("_keras_mask") is None)
 

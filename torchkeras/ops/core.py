@@ -23,7 +23,9 @@ def convert_to_numpy(x):
         raise TypeError("convert_to_numpy received a symbolic KerasTensor, which has no value until the model runs. "
                         "Call the model (or model.predict) on data instead.")
     if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
+        x = x.detach().cpu()
+        # numpy has no bfloat16 (Keras gives an ml_dtypes array): float32 holds it exactly.
+        return x.float().numpy() if x.dtype is torch.bfloat16 else x.numpy()
     if hasattr(x, "numpy"):
         return np.asarray(x.numpy())
     return np.asarray(x)

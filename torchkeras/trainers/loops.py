@@ -156,10 +156,15 @@ def evaluate_loop(model, iterator, callbacks):
     return logs
 
 
+def _host_numpy(t):
+    # numpy has no bfloat16 (Keras returns an ml_dtypes array there): float32 holds it exactly.
+    return t.float().numpy() if t.dtype is torch.bfloat16 else t.numpy()
+
+
 def _to_numpy(chunks):
     if len(chunks) == 1:  # already a fresh tensor of its own (torch.cat copied it)
-        return chunks[0].numpy()
-    return np.concatenate([c.numpy() for c in chunks], axis=0) if chunks else np.zeros((0,))
+        return _host_numpy(chunks[0])
+    return np.concatenate([_host_numpy(c) for c in chunks], axis=0) if chunks else np.zeros((0,))
 
 
 def predict_loop(model, iterator, callbacks):
