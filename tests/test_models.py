@@ -229,3 +229,21 @@ def test_keras_semantics_for_misuse():
         keras.Model(np.zeros((1, 3)), np.zeros((1, 3)))
     cfg = keras.Model(a, layers.Dense(2)(a)).get_config()
     assert type(keras.Model.from_config(cfg)).__name__ == "Functional"
+
+
+def test_functional_node_training_flag_yields_to_explicit_model_training():
+    # Keras 3: `Dropout(0.5)(h, training=True)` is kept by model(x) but overridden by an explicit
+    # model-level training value, which fit/evaluate/predict always pass.
+    x = keras.Input((50,))
+    y = keras.layers.Dropout(0.5)(keras.layers.Dense(50, kernel_initializer="ones")(x), training=True)
+    model = keras.Model(x, y)
+    d = np.ones((4, 50), "float32")
+
+    def dropped(out):
+        return bool((keras.ops.convert_to_numpy(out) == 0).any())
+
+    assert dropped(model(d))
+    assert not dropped(model(d, training=False))
+    assert not dropped(model.predict(d, verbose=0))
+    outer = keras.Sequential([model])
+    assert dropped(outer(d)) and not dropped(outer.predict(d, verbose=0))

@@ -84,6 +84,9 @@ class _CallContext(threading.local):
     def __init__(self):
         self.training = None
         self.depth = 0
+        # Whether a model call up the stack was given `training` explicitly (fit/evaluate/predict
+        # always are): then a functional node's recorded `training=` yields to it, as in Keras.
+        self.explicit_training = False
 
 
 call_context = _CallContext()

@@ -86,3 +86,23 @@ def _embedding_adam(K):
 
 def test_embedding_adam_step_with_repeated_ids():
     np.testing.assert_allclose(_embedding_adam(torchkeras), _embedding_adam(keras), rtol=1e-5, atol=1e-7)
+
+
+def _recorded_training_node(K):
+    """Where a functional node recorded with `Dropout(...)(h, training=True)` drops units."""
+    x = K.Input((50,))
+    y = K.layers.Dropout(0.5)(K.layers.Dense(50, kernel_initializer="ones")(x), training=True)
+    model = K.Model(x, y)
+    d = np.ones((4, 50), "float32")
+    outer = K.Sequential([model])
+    dropped = lambda out: bool((K.ops.convert_to_numpy(out) == 0).any())  # noqa: E731
+    model.compile("sgd", "mse")
+    return {"call": dropped(model(d)), "call_training_false": dropped(model(d, training=False)),
+            "predict": dropped(model.predict(d, verbose=0)),
+            "evaluate_is_deterministic": abs(model.evaluate(d, np.full((4, 50), 50.0, "float32"),
+                                                            verbose=0)) < 1e-6,
+            "nested_call": dropped(outer(d)), "nested_predict": dropped(outer.predict(d, verbose=0))}
+
+
+def test_recorded_training_flag_yields_to_an_explicit_one():
+    assert _recorded_training_node(torchkeras) == _recorded_training_node(keras)

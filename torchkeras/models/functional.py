@@ -1,5 +1,6 @@
 """Functional models: a graph of layer calls on symbolic tensors, compiled once into a flat plan."""
 
+from torchkeras import config
 from torchkeras.keras_tensor import KerasTensor, flatten, map_structure
 from torchkeras.layers.core.input_layer import InputLayer
 from torchkeras.models.model import Model
@@ -172,11 +173,16 @@ class Functional(Model):
         for s, x in zip(self._input_slots, self._flat_inputs(inputs)):
             slots[s] = x
         direct = direct_calls_allowed()
+        # Keras: a `training` given to the model call (fit/evaluate/predict always give one)
+        # overrides a node's recorded `layer(x, training=True)`; a plain model(x) keeps it.
+        override = training is not None and config.call_context.explicit_training
         for layer, args, kwargs, out_slots, simple, _, _ in self._plan:
             if simple:
                 x = slots[args[0].index]
                 slots[out_slots[0]] = layer.forward(x) if direct and hookless(layer) else layer(x)
                 continue
+            if override and "training" in kwargs:
+                kwargs = {**kwargs, "training": training}
             out = layer(*_fill(args, slots), **_fill(kwargs, slots))
             for s, o in zip(out_slots, flatten(out)):
                 slots[s] = o

@@ -2,6 +2,7 @@
 
 import torch
 
+from torchkeras import config
 from torchkeras.keras_tensor import flatten
 from torchkeras.layers.layer import Layer, standardize_shape
 from torchkeras.trainers.trainer import Trainer
@@ -50,6 +51,15 @@ class Model(Trainer, Layer):
                             "arguments only; a functional model is built with Model(inputs, outputs).")
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
         self._init_trainer()
+
+    def _run_call(self, inputs, args, kwargs):
+        ctx = config.call_context
+        prev = ctx.explicit_training
+        ctx.explicit_training = kwargs.get("training") is not None or (ctx.depth > 0 and prev)
+        try:
+            return super()._run_call(inputs, args, kwargs)
+        finally:
+            ctx.explicit_training = prev
 
     # -- saving (Keras's model methods; the work is in torchkeras.saving) ------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
