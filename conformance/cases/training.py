@@ -115,13 +115,18 @@ def small_cnn_bias_bn(k):
     return small_cnn_bn(k, conv_bias=True)
 
 
-def embedding_lstm(k):
+def text_rnn(k, rnn="LSTM", units=8, mask_zero=True):
     L = k.layers
-    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 8, mask_zero=True), L.LSTM(8),
-                         L.Dense(1, activation="sigmoid")])
+    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 8, mask_zero=mask_zero),
+                         getattr(L, rnn)(units), L.Dense(1, activation="sigmoid")])
+
+
+def embedding_lstm(k):
+    return text_rnn(k)
 
 
 CCE = {"loss": "categorical_crossentropy", "metrics": ["accuracy"]}
+BCE = {"loss": "binary_crossentropy", "metrics": ["accuracy"]}
 
 
 def fit(id, build, data, compile, **kw):
@@ -279,15 +284,11 @@ CASES += [
     fit("fit_cnn_bias_batchnorm_sparse_sgd", small_cnn_bias_bn, images,
         {"optimizer": opt("SGD", learning_rate=0.05, momentum=0.9),
          "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}, evaluate=True),
-    fit("fit_embedding_lstm_bce_sgd", embedding_lstm, token_ids,
-        {"optimizer": opt("SGD", learning_rate=0.5, momentum=0.9), "loss": "binary_crossentropy",
-         "metrics": ["accuracy"]}, evaluate=True),
-    fit("fit_embedding_lstm_bce_rmsprop", embedding_lstm, token_ids,
-        {"optimizer": opt("RMSprop", learning_rate=0.01), "loss": "binary_crossentropy",
-         "metrics": ["accuracy"]}, evaluate=True),
-    fit("fit_embedding_lstm_bce_adam", embedding_lstm, token_ids,
-        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "binary_crossentropy",
-         "metrics": ["accuracy"]}, evaluate=True),
+    *(fit(f"fit_embedding_lstm_bce_{name}", embedding_lstm, token_ids, {"optimizer": o, **BCE},
+          evaluate=True)
+      for name, o in (("sgd", opt("SGD", learning_rate=0.5, momentum=0.9)),
+                      ("rmsprop", opt("RMSprop", learning_rate=0.01)),
+                      ("adam", opt("Adam", learning_rate=0.01)))),
     fit("fit_mlp_cce_class_weight", softmax_mlp, clf_onehot,
         {"optimizer": opt("Adam", learning_rate=0.01), **CCE}, evaluate=True,
         fit_kwargs={"class_weight": {0: 0.5, 1: 2.0, 2: 1.0, 3: 3.0, 4: 0.25}}),
@@ -341,9 +342,7 @@ def regularized_mlp(k):
 
 
 def gru_text(k):
-    L = k.layers
-    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 8), L.GRU(6),
-                         L.Dense(1, activation="sigmoid")])
+    return text_rnn(k, "GRU", 6, mask_zero=False)
 
 
 def bidirectional_text(k):
@@ -366,18 +365,16 @@ CASES += [
          "loss": lambda k: k.losses.SparseCategoricalCrossentropy(from_logits=True),
          "metrics": ["sparse_categorical_accuracy"]}, evaluate=True),
     fit("fit_gru_text_adam", gru_text, token_ids,
-        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "binary_crossentropy",
-         "metrics": ["accuracy"]}, evaluate=True),
+        {"optimizer": opt("Adam", learning_rate=0.01), **BCE}, evaluate=True),
     fit("fit_bidirectional_lstm_text_rmsprop", bidirectional_text, token_ids,
-        {"optimizer": opt("RMSprop", learning_rate=0.005), "loss": "binary_crossentropy",
-         "metrics": ["accuracy"]}, evaluate=True),
+        {"optimizer": opt("RMSprop", learning_rate=0.005), **BCE}, evaluate=True),
     fit("fit_conv1d_text_adamw", conv1d_text, token_ids,
         {"optimizer": opt("AdamW", learning_rate=0.01, weight_decay=0.01),
          "loss": "binary_crossentropy", "metrics": ["accuracy", "precision"]}, evaluate=True),
 ]
 
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
-               {"optimizer": o, "loss": "binary_crossentropy", "metrics": ["accuracy"]})
+               {"optimizer": o, **BCE})
           for name, o in EMBEDDING_OPTIMIZERS.items()]
 
 CASES += [fit(f"fit_shared_embedding_bce_{name}", shared_embedding_pair, repeated_token_pairs,
