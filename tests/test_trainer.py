@@ -5,6 +5,7 @@ import pytest
 import torch
 from _trainer_helpers import TinyModel, regression_data
 
+import torchkeras as keras
 from torchkeras import losses, metrics
 
 
@@ -268,3 +269,43 @@ def test_no_metric_reads_per_step_when_silent(monkeypatch):
     monkeypatch.setattr(type(model), "get_metrics_result", counting)
     model.fit(x, y, batch_size=4, epochs=2, verbose=0)  # 16 steps per epoch
     assert len(calls) == 2
+
+
+def _small_fit(optimizer, callbacks=None):
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.set_weights([np.linspace(-0.5, 0.5, w.size, dtype="float32").reshape(w.shape)
+                       for w in model.get_weights()])
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((100, 6)).astype("float32"), rng.integers(0, 3, 100)
+    history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                        callbacks=callbacks or [])
+    return model, history.history
+
+
+def test_fit_ends_with_the_ema_weights():
+    # Keras: with use_ema the optimizer keeps avg = m * avg + (1 - m) * w after every step (m = 0
+    # on the first) and fit ends by writing the averages into the model.
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append([w.copy() for w in self.model.get_weights()])
+
+    model, _ = _small_fit(keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.7), [Record()])
+    avg = [w.copy() for w in seen[0]]
+    for weights in seen[1:]:
+        avg = [np.float32(0.7) * a + np.float32(0.3) * w for a, w in zip(avg, weights)]
+    assert not np.allclose(seen[-1][0], avg[0])  # the averages differ from the last step's weights
+    for got, want in zip(model.get_weights(), avg):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_loss_scale_factor_scales_the_differentiated_loss_only():
+    # A power-of-two factor is exact: training and History must equal the unscaled run bit for bit.
+    plain_model, plain = _small_fit(keras.optimizers.Adam(0.01))
+    scaled_model, scaled = _small_fit(keras.optimizers.Adam(0.01, loss_scale_factor=64.0))
+    assert plain == scaled
+    for a, b in zip(plain_model.get_weights(), scaled_model.get_weights()):
+        np.testing.assert_array_equal(a, b)

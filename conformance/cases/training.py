@@ -181,6 +181,25 @@ OPTIMIZERS = {
     "Adam_weight_decay": opt("Adam", learning_rate=0.01, weight_decay=0.1),
     "RMSprop_weight_decay_clipnorm": opt("RMSprop", learning_rate=0.005, weight_decay=0.05,
                                          clipnorm=0.2),
+    "Adam_PolynomialDecay": opt_sched("Adam", sched("PolynomialDecay", initial_learning_rate=0.02,
+                                                    decay_steps=30, end_learning_rate=0.002,
+                                                    power=2.0)),
+    "SGD_InverseTimeDecay": opt_sched("SGD", sched("InverseTimeDecay", initial_learning_rate=0.2,
+                                                   decay_steps=5, decay_rate=0.5), momentum=0.5),
+    "RMSprop_PiecewiseConstantDecay": opt_sched(
+        "RMSprop", sched("PiecewiseConstantDecay", boundaries=[10, 30], values=[0.01, 0.005, 0.001])),
+    "Adam_CosineDecayRestarts": opt_sched("Adam", sched("CosineDecayRestarts",
+                                                        initial_learning_rate=0.02,
+                                                        first_decay_steps=12, t_mul=2.0,
+                                                        m_mul=0.8, alpha=0.05)),
+    "Adam_ema": opt("Adam", learning_rate=0.01, use_ema=True, ema_momentum=0.9),
+    "SGD_ema_overwrite": opt("SGD", learning_rate=0.1, momentum=0.9, use_ema=True,
+                             ema_momentum=0.8, ema_overwrite_frequency=7),
+    "Adam_loss_scale_factor": opt("Adam", learning_rate=0.01, loss_scale_factor=64.0),
+    "SGD_gradient_accumulation": opt("SGD", learning_rate=0.1, momentum=0.9,
+                                     gradient_accumulation_steps=3),
+    "Nadam_global_clipnorm_weight_decay": opt("Nadam", learning_rate=0.01, global_clipnorm=0.3,
+                                              weight_decay=0.02),
 }
 
 # tf.keras hands the optimizer an Embedding's gradient as IndexedSlices with one slice per token

@@ -122,6 +122,10 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
             training_logs = epoch_logs
             if model.stop_training or train_iter.exhausted:
                 break
+        # Keras: with use_ema, the trained variables end as their moving averages.
+        finalize = getattr(model.optimizer, "finalize_variable_values", None)
+        if finalize is not None and epochs > 0:
+            finalize(model.trainable_weights)
     finally:
         set_mode(model, was_training)
         if dist_ctx is not None:

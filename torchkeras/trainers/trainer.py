@@ -275,6 +275,9 @@ class Trainer:
     def _backward_and_step(self, loss):
         scaler = self.__dict__.get("_loss_scaler")
         if scaler is None:
+            if getattr(self.optimizer, "loss_scale_factor", None) is not None:
+                # Keras scales the loss it differentiates (not the tracked one); apply() unscales.
+                loss = self.optimizer.scale_loss(loss)
             loss.backward()
             self.optimizer.step()
         else:
