@@ -1,4 +1,5 @@
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -309,3 +310,18 @@ def test_loss_scale_factor_scales_the_differentiated_loss_only():
     assert plain == scaled
     for a, b in zip(plain_model.get_weights(), scaled_model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_steps_per_epoch_epochs_stop_at_the_end_of_the_data():
+    # Keras 3: the batches run as one stream across epochs; an epoch that reaches the end of the
+    # data ends there with a warning, and the next epoch starts a fresh pass.
+    from torchkeras.trainers.epoch_iterator import EpochIterator
+    it = EpochIterator(np.arange(10, dtype="float32")[:, None], np.zeros(10), batch_size=4,
+                       steps_per_epoch=2)
+    epochs = []
+    for _ in range(4):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            epochs.append(([int(b[0][0][0]) for _, b in it], len(caught)))
+    assert epochs == [([0, 4], 0), ([8], 1), ([0, 4], 0), ([8], 1)]
+    assert not it.exhausted

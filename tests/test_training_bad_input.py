@@ -140,3 +140,12 @@ def test_cuda_fit_and_predict_on_host():
     m.fit(X, Y3, epochs=1, verbose=0)
     out = m.predict(X, verbose=0)
     assert isinstance(out, np.ndarray)
+
+
+def test_class_weight_and_sample_weight_together_are_refused():
+    # Keras raises this exact ValueError rather than combining the two weightings.
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = np.zeros((8, 3), "float32"), np.zeros(8, "int64")
+    with pytest.raises(ValueError, match="class_weight` and `sample_weight` at the same time"):
+        model.fit(x, y, class_weight={0: 1.0, 1: 2.0}, sample_weight=np.ones(8), verbose=0)

@@ -392,6 +392,56 @@ CASES += [
          "loss": "binary_crossentropy", "metrics": ["accuracy", "precision"]}, evaluate=True),
 ]
 
+def masked_bag(k):
+    L = k.layers
+    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 4, mask_zero=True),
+                         L.GlobalAveragePooling1D(), L.Dense(1, activation="sigmoid")])
+
+
+def positive_regression(rng):
+    x, y = regression(rng, 512)
+    return x, np.abs(y) + 0.1
+
+
+def signed_binary(rng):
+    x, y = binary512(rng)
+    return x, 2 * y - 1
+
+
+def positive_mlp(k):
+    # Poisson needs positive predictions (a log of a negative one is NaN in both libraries).
+    return k.Sequential([k.Input((8,)), k.layers.Dense(16, activation="relu"),
+                         k.layers.Dense(2, activation="softplus")])
+
+
+REGRESSION_LOSSES = ["huber", "log_cosh", "mean_absolute_percentage_error",
+                     "mean_squared_logarithmic_error", "poisson", "cosine_similarity"]
+
+CASES += [
+    *(fit(f"fit_regression_{loss}_adam", positive_mlp if loss == "poisson" else small_mlp,
+          positive_regression,
+          {"optimizer": opt("Adam", learning_rate=0.01), "loss": loss, "metrics": ["mse", "mae"]},
+          evaluate=True) for loss in REGRESSION_LOSSES),
+    *(fit(f"fit_binary_{loss}_sgd", small_mlp, signed_binary,
+          {"optimizer": opt("SGD", learning_rate=0.05), "loss": loss,
+           "metrics": ["binary_accuracy"]}, evaluate=True) for loss in ("hinge", "squared_hinge")),
+    fit("fit_mlp_categorical_hinge_kld_metric", softmax_mlp, clf_onehot,
+        {"optimizer": opt("RMSprop", learning_rate=0.005), "loss": "categorical_hinge",
+         "metrics": ["kl_divergence", "top_k_categorical_accuracy"]}, evaluate=True),
+    fit("fit_mlp_focal_f1", softmax_mlp, clf_onehot,
+        {"optimizer": opt("Adam", learning_rate=0.01),
+         "loss": lambda k: k.losses.CategoricalFocalCrossentropy(gamma=2.0),
+         "metrics": [lambda k: k.metrics.F1Score(average="macro")]}, evaluate=True),
+    fit("fit_masked_bag_binary_focal", masked_bag, token_ids,
+        {"optimizer": opt("Adam", learning_rate=0.01),
+         "loss": lambda k: k.losses.BinaryFocalCrossentropy(apply_class_balancing=True),
+         "metrics": ["accuracy", "auc"]}, evaluate=True),
+    fit("fit_steps_initial_epoch_validation_freq", softmax_mlp, clf_onehot,
+        {"optimizer": opt("SGD", learning_rate=0.1, momentum=0.9), **CCE}, epochs=4,
+        fit_kwargs={"steps_per_epoch": 5, "initial_epoch": 1, "validation_split": 0.2,
+                    "validation_freq": 2}),
+]
+
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
                {"optimizer": o, **BCE})
           for name, o in EMBEDDING_OPTIMIZERS.items()]

@@ -131,7 +131,7 @@ class EpochIterator:
                              "Expected numpy arrays, torch tensors, lists/dicts of them, a Python "
                              "generator, a torch DataLoader/Dataset or a keras PyDataset.")
         self.num_batches = self.source.num_batches
-        self._stream = None
+        self._stream, self._seen = None, 0
         self.exhausted = False
 
     @staticmethod
@@ -159,29 +159,35 @@ class EpochIterator:
         return (x, y) if y is not None else (x,)
 
     def __iter__(self):
-        """One epoch of (step, batch)."""
+        """One epoch of (step, batch).
+
+        With steps_per_epoch, Keras's rule: the batches form one stream across epochs; an epoch
+        that reaches the end of the data stops there (with a warning) and the next epoch starts
+        a fresh pass. A one-shot generator that runs out ends the training after that epoch."""
         if not self.steps_per_epoch:
             for step, batch in enumerate(self.source):
                 yield step, self._weigh(batch)
             return
+        if self._stream is None:
+            self._stream, self._seen = iter(self.source), 0
         for step in range(self.steps_per_epoch):
-            if self._stream is None:
-                self._stream = iter(self.source)
+            if self.num_batches and self._seen >= self.num_batches:
+                da.warn_out_of_data()
+                break
             try:
                 batch = next(self._stream)
             except StopIteration:
+                if self.num_batches is None:
+                    self.num_batches = self._seen  # learnt on the first pass, as Keras does
                 self._stream = None
-                if getattr(self.source, "one_shot", False):
+                if getattr(self.source, "one_shot", False) or self._seen == 0:
                     self.exhausted = True
-                    da.warn_out_of_data()
-                    return
-                self._stream = iter(self.source)
-                try:
-                    batch = next(self._stream)
-                except StopIteration:
-                    self.exhausted = True
-                    return
+                da.warn_out_of_data()
+                return
+            self._seen += 1
             yield step, self._weigh(batch)
+        if self.num_batches and self._seen >= self.num_batches:
+            self._stream = None
 
 
 def _is_stream(x):
