@@ -171,7 +171,7 @@ def _resolve(spec, lib):
 def run_fit(case, k, tk, res):
     x, y = case.make_inputs()
     atol = case.atol if case.atol != 1e-6 else FIT_ATOL
-    fit_kw = dict(batch_size=case.batch_size, epochs=case.epochs, shuffle=False, verbose=0, **case.fit_kwargs)
+    fit_kw = dict(batch_size=case.batch_size, epochs=case.epochs, shuffle=False, verbose=0)
     with stage(res, "keras"):
         reference.set_seed(case.seed)
         km = case.make(k)
@@ -179,7 +179,7 @@ def run_fit(case, k, tk, res):
             km(x[:1] if not isinstance(x, list) else [v[:1] for v in x])
         w0 = [np.asarray(w) for w in km.get_weights()]
         km.compile(**_resolve(case.compile, k), jit_compile=False)
-        k_hist = km.fit(x, y, **fit_kw).history
+        k_hist = km.fit(x, y, **fit_kw, **_resolve(case.fit_kwargs, k)).history
         k_w = [np.asarray(w) for w in km.get_weights()]
         k_eval = km.evaluate(x, y, verbose=0, return_dict=True, batch_size=case.batch_size) if case.evaluate else None
         k_pred = reference.to_numpy(km.predict(x, verbose=0, batch_size=case.batch_size)) if case.evaluate else None
@@ -190,7 +190,7 @@ def run_fit(case, k, tk, res):
     with stage(res, "torchkeras compile"):
         tm.compile(**_resolve(case.compile, tk))
     with stage(res, "torchkeras fit"):
-        t_hist = tm.fit(x, y, **fit_kw).history
+        t_hist = tm.fit(x, y, **fit_kw, **_resolve(case.fit_kwargs, tk)).history
     res.check("history keys", set(t_hist) == set(k_hist), f"{sorted(t_hist)} != keras {sorted(k_hist)}")
     for key in sorted(set(t_hist) & set(k_hist)):
         compare_values(res, f"history[{key}]", np.asarray(t_hist[key], np.float64),

@@ -442,6 +442,34 @@ CASES += [
                     "validation_freq": 2}),
 ]
 
+def callbacks(*makers):
+    """fit_kwargs callbacks made per library: each maker is `lambda k: k.callbacks.X(...)`."""
+    return lambda k: [make(k) for make in makers]
+
+
+CASES += [
+    fit("fit_reduce_lr_on_plateau", softmax_mlp, clf_onehot,
+        {"optimizer": opt("SGD", learning_rate=0.3, momentum=0.9), **CCE}, epochs=5,
+        fit_kwargs={"validation_split": 0.25, "callbacks": callbacks(
+            lambda k: k.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0,
+                                                    min_delta=0.01))}),
+    fit("fit_learning_rate_scheduler", softmax_mlp, clf_onehot,
+        {"optimizer": opt("Adam", learning_rate=0.02), **CCE}, epochs=4,
+        fit_kwargs={"callbacks": callbacks(
+            lambda k: k.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5 ** epoch))}),
+    fit("fit_early_stopping_restore_best", softmax_mlp, clf_onehot,
+        {"optimizer": opt("SGD", learning_rate=0.8, momentum=0.9), **CCE}, epochs=8,
+        evaluate=True,
+        fit_kwargs={"validation_split": 0.3, "callbacks": callbacks(
+            lambda k: k.callbacks.EarlyStopping(monitor="val_loss", patience=1,
+                                                restore_best_weights=True))}),
+    fit("fit_validation_data_with_sample_weight", small_mlp, regression512,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": "mse", "metrics": ["mae"],
+         "weighted_metrics": ["mae"]},
+        fit_kwargs={"validation_data": lambda k: (regression(np.random.default_rng(3), 64)
+                                                  + (np.linspace(0.2, 2, 64, dtype="float32"),))}),
+]
+
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
                {"optimizer": o, **BCE})
           for name, o in EMBEDDING_OPTIMIZERS.items()]
