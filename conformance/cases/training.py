@@ -442,6 +442,32 @@ CASES += [
                     "validation_freq": 2}),
 ]
 
+def sequence_tagger(k, wrap_dense=False):
+    # Embedding(mask_zero) -> per-step outputs: the mask reaches the loss and the metrics.
+    L = k.layers
+    dense = L.Dense(3, activation="softmax")
+    return k.Sequential([k.Input((10,), dtype="int64"), L.Embedding(20, 6, mask_zero=True),
+                         L.GRU(5, return_sequences=True),
+                         L.TimeDistributed(dense) if wrap_dense else dense])
+
+
+def sequence_tagger_time_distributed(k):
+    return sequence_tagger(k, wrap_dense=True)
+
+
+def padded_tags(rng):
+    x, _ = token_ids(rng)
+    lengths = rng.integers(3, 11, size=512)
+    x[np.arange(10)[None, :] >= lengths[:, None]] = 0   # right padding
+    x[:, 0] = np.maximum(x[:, 0], 1)
+    return x, (x % 3).astype("int64")
+
+
+def two_output_dict_data(rng):
+    x, (a, b) = two_output_data512(rng)
+    return x, {"a": a, "b": b}
+
+
 def callbacks(*makers):
     """fit_kwargs callbacks made per library: each maker is `lambda k: k.callbacks.X(...)`."""
     return lambda k: [make(k) for make in makers]
@@ -468,6 +494,21 @@ CASES += [
          "weighted_metrics": ["mae"]},
         fit_kwargs={"validation_data": lambda k: (regression(np.random.default_rng(3), 64)
                                                   + (np.linspace(0.2, 2, 64, dtype="float32"),))}),
+]
+
+CASES += [
+    fit("fit_masked_sequence_tagger_adam", sequence_tagger, padded_tags,
+        {"optimizer": opt("Adam", learning_rate=0.02), "loss": "sparse_categorical_crossentropy",
+         "metrics": ["accuracy"]}, evaluate=True),
+    fit("fit_masked_sequence_tagger_time_distributed_rmsprop", sequence_tagger_time_distributed,
+        padded_tags,
+        {"optimizer": opt("RMSprop", learning_rate=0.01), "loss": "sparse_categorical_crossentropy",
+         "metrics": ["sparse_categorical_accuracy"]}, evaluate=True),
+    fit("fit_two_outputs_dict_data_weighted_metrics", two_output, two_output_dict_data,
+        {"optimizer": opt("Adam", learning_rate=0.01),
+         "loss": {"a": "mse", "b": "binary_crossentropy"}, "loss_weights": {"a": 1.0, "b": 0.5},
+         "metrics": {"a": ["mae"], "b": ["accuracy", "auc"]}, "weighted_metrics": {"b": ["accuracy"]}},
+        evaluate=True, fit_kwargs={"validation_split": 0.25}),
 ]
 
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
