@@ -468,6 +468,35 @@ def two_output_dict_data(rng):
     return x, {"a": a, "b": b}
 
 
+def residual_layernorm_constrained(k):
+    L = k.layers
+    x = k.Input((20,))
+    h = L.Dense(16, activation="relu", kernel_constraint=k.constraints.MaxNorm(0.5))(x)
+    h2 = L.Dense(16, activation="tanh", kernel_constraint=k.constraints.UnitNorm(axis=0))(h)
+    h = L.LayerNormalization()(L.Add()([h, h2]))
+    both = L.Concatenate()([h, L.Dense(4, activation="relu")(x)])
+    return k.Model(x, L.Dense(5, activation="softmax")(both))
+
+
+def strided_cnn(k):
+    # No conv bias before BatchNormalization: see small_cnn_bn (its gradient is rounding noise).
+    L = k.layers
+    return k.Sequential([k.Input((8, 8, 1)), L.Conv2D(6, 3, strides=2, padding="same", use_bias=False),
+                         L.BatchNormalization(momentum=0.9, epsilon=1e-3), L.ReLU(),
+                         L.DepthwiseConv2D(3, padding="same"), L.GlobalAveragePooling2D(),
+                         L.Dense(2, activation="softmax")])
+
+
+def _scaled_mse(k):
+    return lambda y_true, y_pred: k.ops.mean(k.ops.square(y_true - y_pred) * 2.0, axis=-1)
+
+
+def _max_error(k):
+    def max_error(y_true, y_pred):
+        return k.ops.max(k.ops.abs(y_true - y_pred), axis=-1)
+    return max_error
+
+
 def callbacks(*makers):
     """fit_kwargs callbacks made per library: each maker is `lambda k: k.callbacks.X(...)`."""
     return lambda k: [make(k) for make in makers]
@@ -509,6 +538,17 @@ CASES += [
          "loss": {"a": "mse", "b": "binary_crossentropy"}, "loss_weights": {"a": 1.0, "b": 0.5},
          "metrics": {"a": ["mae"], "b": ["accuracy", "auc"]}, "weighted_metrics": {"b": ["accuracy"]}},
         evaluate=True, fit_kwargs={"validation_split": 0.25}),
+]
+
+CASES += [
+    fit("fit_residual_layernorm_constraints_adamax", residual_layernorm_constrained, clf_onehot,
+        {"optimizer": opt("Adamax", learning_rate=0.02), **CCE}, evaluate=True),
+    fit("fit_strided_cnn_bn_depthwise_amsgrad", strided_cnn, images,
+        {"optimizer": opt("Adam", learning_rate=0.01, amsgrad=True),
+         "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}, evaluate=True),
+    fit("fit_custom_loss_and_metric_functions", small_mlp, regression512,
+        {"optimizer": opt("SGD", learning_rate=0.05, momentum=0.5), "loss": _scaled_mse,
+         "metrics": [_max_error, "mae"]}, evaluate=True),
 ]
 
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
