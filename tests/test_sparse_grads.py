@@ -174,3 +174,15 @@ def test_pending_rows_of_dropped_layers_are_purged():
     for _ in range(80):
         backward(embedding_layer())
     assert len(sparse_grads._PENDING) <= 65
+
+
+def test_rows_of_an_unused_backward_are_dropped_when_the_gradient_was_cleared():
+    # A backward whose gradient nobody applied (then cleared), followed by the real one: only the
+    # latest rows describe the gradient, so the occurrence rule still applies.
+    layer = embedding_layer()
+    backward(layer)
+    layer.embeddings.value.grad = None
+    backward(layer)
+    tko.Adam(0.1).apply([layer.embeddings.value.grad], [layer.embeddings])
+    g, s, _ = occurrence_sums()
+    np.testing.assert_allclose(layer.get_weights()[0], adam_first_step(g, s), rtol=1e-5, atol=2e-6)

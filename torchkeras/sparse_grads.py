@@ -10,9 +10,10 @@ torch's dense gradient is the summed row, so the Embedding layer's backward also
 per-occurrence rows here. The optimizer uses them only when they still describe the gradient it
 is applying: the gradient tensor must be the very buffer this backward produced (torch moves it
 into `.grad` when it is the parameter's only gradient) and must not have been modified since
-(its version counter). A second contribution (a tied weight, gradient accumulation across
-backward calls, DDP's bucket views, an in-place clip by the user) fails that check, and the
-optimizer falls back to the dense rule, which is what Keras's torch and jax backends do anyway.
+(its version counter). Several lookups (a layer called twice, backwards accumulated into
+`.grad`) pool their rows. A contribution from elsewhere (a weight also used outside the layer,
+DDP's bucket views, an in-place clip by the user) fails the check, and the optimizer falls back to
+the dense rule, which is what Keras's torch and jax backends do anyway.
 """
 
 import weakref
@@ -20,8 +21,8 @@ import weakref
 import torch
 import torch.nn.functional as F
 
-# id(param) -> (weakref to param, [(dense grad data_ptr, its version, ids, rows), ...]): one item
-# per backward of a lookup since the optimizer last applied this parameter's gradient.
+# id(param) -> (weakref to param, [(dense grad data_ptr, its version, ids, rows), ...], backward
+# pass id): one item per backward of a lookup since the optimizer last applied this gradient.
 _PENDING = {}
 _MAX_LOOKUPS = 16  # a parameter no torchkeras optimizer consumes stops collecting here
 
@@ -45,11 +46,20 @@ class _EmbeddingLookup(torch.autograd.Function):
         if len(_PENDING) > 64:  # entries of parameters that no torchkeras optimizer consumes
             for key in [k for k, e in _PENDING.items() if e[0]() is None]:
                 del _PENDING[key]
+        task = _graph_task_id()
         entry = _PENDING.get(id(param))
-        if entry is None or entry[0]() is not param or len(entry[1]) >= _MAX_LOOKUPS:
-            entry = _PENDING[id(param)] = (weakref.ref(param), [])
+        if (entry is None or entry[0]() is not param or len(entry[1]) >= _MAX_LOOKUPS
+                # rows left by an earlier backward whose gradient was since cleared, unused
+                # (say a GAN's generator step through the discriminator's Embedding)
+                or (param.grad is None and entry[2] != task)):
+            entry = _PENDING[id(param)] = (weakref.ref(param), [], task)
         entry[1].append((dense.data_ptr(), dense._version, ids, grad_out))
         return None, dense
+
+
+def _graph_task_id():
+    get = getattr(torch._C, "_current_graph_task_id", None)  # torch >= 2.1
+    return get() if get is not None else None
 
 
 def embedding_lookup(ids, weight):
