@@ -497,6 +497,21 @@ def _max_error(k):
     return max_error
 
 
+def frozen_parts(k):
+    # A frozen BatchNormalization runs in inference mode inside fit (Keras 3); a frozen Dense
+    # keeps its weights; the weight-decay exclusion is by variable name.
+    L = k.layers
+    return k.Sequential([k.Input((20,)), L.Dense(16, activation="relu", trainable=False),
+                         L.BatchNormalization(trainable=False), L.Dense(16, activation="relu"),
+                         L.BatchNormalization(), L.Dense(5, activation="softmax")])
+
+
+def _adamw_no_bias_decay(k):
+    optimizer = k.optimizers.AdamW(learning_rate=0.01, weight_decay=0.1)
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return optimizer
+
+
 def callbacks(*makers):
     """fit_kwargs callbacks made per library: each maker is `lambda k: k.callbacks.X(...)`."""
     return lambda k: [make(k) for make in makers]
@@ -549,6 +564,21 @@ CASES += [
     fit("fit_custom_loss_and_metric_functions", small_mlp, regression512,
         {"optimizer": opt("SGD", learning_rate=0.05, momentum=0.5), "loss": _scaled_mse,
          "metrics": [_max_error, "mae"]}, evaluate=True),
+]
+
+CASES += [
+    fit("fit_frozen_layers_adamw_exclusions", frozen_parts, clf_onehot,
+        {"optimizer": _adamw_no_bias_decay, **CCE}, evaluate=True),
+    fit("fit_sum_reduction_thresholded_metrics", binary_mlp, binary512,
+        {"optimizer": opt("SGD", learning_rate=0.002),
+         "loss": lambda k: k.losses.BinaryCrossentropy(reduction="sum"),
+         "metrics": [lambda k: k.metrics.Precision(thresholds=0.7),
+                     lambda k: k.metrics.Recall(thresholds=[0.3, 0.6]),
+                     lambda k: k.metrics.AUC(num_thresholds=50, curve="PR"),
+                     lambda k: k.metrics.BinaryAccuracy(threshold=0.4)]}, evaluate=True),
+    fit("fit_two_outputs_one_metric_list", two_output, two_output_data512,
+        {"optimizer": opt("Adam", learning_rate=0.01), "loss": ["mse", "binary_crossentropy"],
+         "metrics": [["mae", "mse"], ["accuracy", "mse"]]}, evaluate=True),
 ]
 
 CASES += [fit(f"fit_embedding_bag_bce_{name}", bag_of_tokens, repeated_token_ids,
