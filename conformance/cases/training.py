@@ -200,6 +200,21 @@ OPTIMIZERS = {
                                      gradient_accumulation_steps=3),
     "Nadam_global_clipnorm_weight_decay": opt("Nadam", learning_rate=0.01, global_clipnorm=0.3,
                                               weight_decay=0.02),
+    "Adagrad_initial_accumulator": opt("Adagrad", learning_rate=0.05,
+                                       initial_accumulator_value=0.5, epsilon=1e-5),
+    "Ftrl_l1_l2_shrinkage": opt("Ftrl", learning_rate=0.05, learning_rate_power=-0.6,
+                                l1_regularization_strength=0.001, l2_regularization_strength=0.01,
+                                l2_shrinkage_regularization_strength=0.005, beta=0.1),
+    "Lion_weight_decay_betas": opt("Lion", learning_rate=0.002, beta_1=0.95, beta_2=0.98,
+                                   weight_decay=0.05),
+    "SGD_nesterov_weight_decay_clipvalue": opt("SGD", learning_rate=0.05, momentum=0.8,
+                                               nesterov=True, weight_decay=0.01, clipvalue=0.5),
+    "Adadelta_rho_epsilon": opt("Adadelta", learning_rate=2.0, rho=0.8, epsilon=1e-5),
+    "RMSprop_rho_epsilon_momentum_centered": opt("RMSprop", learning_rate=0.003, rho=0.8,
+                                                 epsilon=1e-4, momentum=0.3, centered=True),
+    "Adamax_betas_epsilon": opt("Adamax", learning_rate=0.02, beta_1=0.8, beta_2=0.95,
+                                epsilon=1e-5),
+    "Nadam_betas": opt("Nadam", learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-5),
 }
 
 # tf.keras hands the optimizer an Embedding's gradient as IndexedSlices with one slice per token
