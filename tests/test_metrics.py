@@ -152,3 +152,13 @@ def test_bad_shapes():
         M.CategoricalAccuracy().update_state(torch.zeros(4), torch.zeros(4, 3))
     with pytest.raises(ValueError, match="2D inputs"):
         M.F1Score().update_state(torch.zeros(4), torch.zeros(4))
+
+
+def test_auto_names_number_per_session_like_keras():
+    # Keras numbers unnamed metrics from the table that clear_session() resets (layers share it).
+    import torchkeras as tk
+    tk.backend.clear_session()
+    assert [tk.metrics.AUC().name for _ in range(3)] == ["auc", "auc_1", "auc_2"]
+    tk.backend.clear_session()
+    assert tk.metrics.AUC().name == "auc" and tk.metrics.Precision().name == "precision"
+    assert tk.metrics.Mean().name == "mean" and tk.metrics.Mean().name == "mean"  # a fixed default

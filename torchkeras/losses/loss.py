@@ -1,9 +1,10 @@
 """Loss base class and LossFunctionWrapper (Keras 3 semantics on torch tensors)."""
 
-import itertools
 import re
 
 import torch
+
+from torchkeras import config
 
 from ._utils import (
     dtype_name,
@@ -21,8 +22,6 @@ from .crossentropy import (
     sparse_categorical_crossentropy_mean,
 )
 
-_name_counters = {}
-
 
 def to_snake_case(name):
     name = re.sub(r"\W+", "", name)
@@ -32,11 +31,9 @@ def to_snake_case(name):
 
 
 def auto_name(prefix):
-    """Keras-style unique names: first use is `prefix`, then `prefix_1`, `prefix_2`, ..."""
-    prefix = to_snake_case(prefix)
-    counter = _name_counters.setdefault(prefix, itertools.count())
-    n = next(counter)
-    return prefix if n == 0 else f"{prefix}_{n}"
+    """Keras-style unique names: first use is `prefix`, then `prefix_1`, `prefix_2`, ... Keras
+    numbers layers, losses and metrics from one table that `clear_session()` resets: so here."""
+    return config.unique_name(to_snake_case(prefix))
 
 
 def get_object_name(obj):
