@@ -234,62 +234,54 @@ class ApplyMixin:
 
     def _clip_gradients_with_slices(self, grads, sparse):
         """`_clip_gradients` where some grads also come as per-occurrence rows: tf.keras clips
-        each occurrence (clipvalue) and measures norms over the occurrences (clipnorm)."""
-        def norm_sq(g, s):
-            return torch.sum(torch.square(g if s is None else s[1]))
-
-        if self.clipnorm and self.clipnorm > 0:
-            c = f32(self.clipnorm).item()
-            out_g, out_s = [], []
-            for g, s in zip(grads, sparse):
-                denom = torch.clamp_min(torch.sqrt(norm_sq(g, s)), c)
-                out_g.append(g * c / denom)
-                out_s.append(None if s is None else (s[0], s[1] * c / denom))
-            return out_g, out_s
-        if self.global_clipnorm and self.global_clipnorm > 0:
+        each occurrence (clipvalue) and measures norms over the occurrences (clipnorm, and
+        global_clipnorm, whose `v * scale` then densifies them). Dense grads go through
+        `_clip_gradients` itself."""
+        clipnorm = self.clipnorm and self.clipnorm > 0
+        if not clipnorm and self.global_clipnorm and self.global_clipnorm > 0:
             c = f32(self.global_clipnorm).item()
-            norm = torch.stack([norm_sq(g, s) for g, s in zip(grads, sparse)]).sum().sqrt()
+            norm = torch.stack([torch.sum(torch.square(g if s is None else s[1]))
+                                for g, s in zip(grads, sparse)]).sum().sqrt()
             scale = c * torch.minimum(1.0 / norm, torch.full_like(norm, 1.0 / c)) + (norm - norm)
-            # Keras's `v * scale` densifies IndexedSlices: the update after this sees summed rows.
             return [g * scale for g in grads], [None] * len(grads)
-        if self.clipvalue and self.clipvalue > 0:
-            v = f32(self.clipvalue).item()
-            out_g, out_s = [], []
-            for g, s in zip(grads, sparse):
-                if s is None:
-                    out_g.append(torch.clamp(g, -v, v))
-                    out_s.append(None)
-                else:
-                    rows = torch.clamp(s[1], -v, v)
-                    out_g.append(sparse_grads.row_sums(g, s[0], rows))
-                    out_s.append((s[0], rows))
-            return out_g, out_s
-        return grads, sparse
+        if not clipnorm and not (self.clipvalue and self.clipvalue > 0):
+            return grads, sparse
+        dense = [i for i, s in enumerate(sparse) if s is None]
+        out_g, out_s = list(grads), list(sparse)
+        for i, g in zip(dense, self._clip_gradients([grads[i] for i in dense]) if dense else ()):
+            out_g[i] = g
+        c = f32(self.clipnorm if clipnorm else self.clipvalue).item()
+        for i, s in enumerate(sparse):
+            if s is None:
+                continue
+            ids, rows = s
+            if clipnorm:  # each tensor by its own norm, measured over the occurrences
+                denom = torch.clamp_min(torch.sqrt(torch.sum(torch.square(rows))), c)
+                out_g[i], out_s[i] = grads[i] * c / denom, (ids, rows * c / denom)
+            else:
+                rows = torch.clamp(rows, -c, c)
+                out_g[i], out_s[i] = sparse_grads.row_sums(grads[i], ids, rows), (ids, rows)
+        return out_g, out_s
 
-    def _squares(self, grads):
-        """g*g for each grad, or for an Embedding gradient tf.keras would pass as IndexedSlices,
-        the per-row sum of each occurrence's square (what Keras's sparse ops compute)."""
+    def _elementwise(self, grads, dense_op, row_op):
+        """`dense_op` (a foreach op) on the grads; for an Embedding gradient tf.keras would pass
+        as IndexedSlices, the per-row sum of `row_op` of each occurrence (Keras's sparse ops)."""
         lookup = self._sparse_by_grad
         if not lookup:
-            return torch._foreach_mul(grads, grads)
+            return dense_op(grads)
         dense = [g for g in grads if id(g) not in lookup]
-        squares = iter(torch._foreach_mul(dense, dense) if dense else ())
+        done = iter(dense_op(dense) if dense else ())
         out = []
         for g in grads:
             s = lookup.get(id(g))
-            out.append(next(squares) if s is None else sparse_grads.row_sums(g, s[0], s[1] * s[1]))
+            out.append(next(done) if s is None else sparse_grads.row_sums(g, s[0], row_op(s[1])))
         return out
 
+    def _squares(self, grads):
+        return self._elementwise(grads, lambda gs: torch._foreach_mul(gs, gs), torch.square)
+
     def _abs_sums(self, grads):
-        """|g| for each grad; the per-row sum of |occurrence| for an IndexedSlices-like one."""
-        out = list(torch._foreach_abs(grads))
-        lookup = self._sparse_by_grad
-        if lookup:
-            for i, g in enumerate(grads):
-                s = lookup.get(id(g))
-                if s is not None:
-                    out[i] = sparse_grads.row_sums(g, s[0], torch.abs(s[1]))
-        return out
+        return self._elementwise(grads, torch._foreach_abs, torch.abs)
 
     def _use_weight_decay(self, p):
         key = id(p)

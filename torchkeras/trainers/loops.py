@@ -7,6 +7,7 @@ import torch
 
 from ..callbacks.callback_list import CallbackList, pythonify_logs
 from ..distribution.runtime import fit_context
+from ..ops.core import convert_to_numpy
 from . import data_adapter as da
 from .epoch_iterator import EpochIterator
 from .mode import set_mode
@@ -160,15 +161,10 @@ def evaluate_loop(model, iterator, callbacks):
     return logs
 
 
-def _host_numpy(t):
-    # numpy has no bfloat16 (Keras returns an ml_dtypes array there): float32 holds it exactly.
-    return t.float().numpy() if t.dtype is torch.bfloat16 else t.numpy()
-
-
 def _to_numpy(chunks):
     if len(chunks) == 1:  # already a fresh tensor of its own (torch.cat copied it)
-        return _host_numpy(chunks[0])
-    return np.concatenate([_host_numpy(c) for c in chunks], axis=0) if chunks else np.zeros((0,))
+        return convert_to_numpy(chunks[0])
+    return np.concatenate([convert_to_numpy(c) for c in chunks], axis=0) if chunks else np.zeros((0,))
 
 
 def predict_loop(model, iterator, callbacks):
