@@ -36,11 +36,7 @@ def _torch_run(name, x, y, epochs, amp, dev):
 
 
 def _keras_run(name, x, y, epochs, amp, dev):
-    keras.mixed_precision.set_global_policy("mixed_float16" if amp else None)
-    try:
-        model = workloads.build_keras(keras, name)
-    finally:
-        keras.mixed_precision.set_global_policy(None)
+    model = workloads.build_keras(keras, name, "mixed_float16" if amp else None)
     if dev is not None:
         model.to(dev)
         x, y = torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev)

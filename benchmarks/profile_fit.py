@@ -22,11 +22,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--top", type=int, default=30)
     args = ap.parse_args(argv)
-    keras.mixed_precision.set_global_policy("mixed_float16" if args.mixed else None)
-    try:
-        model = workloads.build_keras(keras, args.name)
-    finally:
-        keras.mixed_precision.set_global_policy(None)
+    model = workloads.build_keras(keras, args.name, "mixed_float16" if args.mixed else None)
     x, y = workloads.data(args.name, 128 * args.steps)
     dev = next(model.parameters()).device
     x, y = torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev)

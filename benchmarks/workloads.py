@@ -24,7 +24,15 @@ def data(name, rows):
     return x, rng.integers(0, 10, rows).astype(np.int64)
 
 
-def build_keras(keras, name):
+def build_keras(keras, name, policy=None):
+    """The workload's model, compiled; `policy` (e.g. "mixed_float16") is the global dtype
+    policy while its layers are made."""
+    if policy is not None:
+        keras.mixed_precision.set_global_policy(policy)
+        try:
+            return build_keras(keras, name)
+        finally:
+            keras.mixed_precision.set_global_policy(None)
     L = keras.layers
     if name == "mlp":
         shape, stack = (784,), [L.Dense(32, activation="relu"), L.Dense(10, activation="softmax")]
