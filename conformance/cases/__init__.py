@@ -3,7 +3,7 @@
 import importlib
 
 MODULES = ["activations", "core", "merging", "reshaping", "models", "training", "conv", "pooling",
-           "normalization", "rnn"]
+           "normalization", "rnn", "attention", "preprocessing", "preprocessing_image", "layers_extra"]
 
 
 def all_cases():

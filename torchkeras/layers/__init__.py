@@ -1,6 +1,7 @@
 """keras.layers: every layer class, re-exported from its family package."""
 
 from torchkeras.layers.activations import *
+from torchkeras.layers.attention import *
 from torchkeras.layers.convolutional import *
 from torchkeras.layers.core import *
 from torchkeras.layers.input_spec import InputSpec
@@ -8,5 +9,6 @@ from torchkeras.layers.layer import Layer
 from torchkeras.layers.merging import *
 from torchkeras.layers.normalization import *
 from torchkeras.layers.pooling import *
+from torchkeras.layers.preprocessing import *
 from torchkeras.layers.reshaping import *
 from torchkeras.layers.rnn import *

@@ -1,0 +1,3 @@
+"""Conformance cases: layers_extra."""
+
+CASES = []

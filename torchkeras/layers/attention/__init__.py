@@ -1,0 +1,3 @@
+"""Attention layers: MultiHeadAttention, GroupQueryAttention, Attention, AdditiveAttention."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Image preprocessing and augmentation layers."""
+
+__all__ = []
