@@ -14,6 +14,9 @@ def main(argv=None):
     p.add_argument("--json", default=None, metavar="OUT.json", help="also write every result as JSON")
     p.add_argument("--failures-only", action="store_true", help="print rows of failing cases only")
     p.add_argument("--list", action="store_true", help="list the case ids and exit")
+    p.add_argument("--quick", action="store_true",
+                   help="a representative subset: the first case of every layer class in each family and two "
+                        "fits (about a minute); the full report is the default")
     p.add_argument("--known-ok", action="store_true",
                    help="exit 0 when the only mismatches are cases with a stated known-difference reason "
                         "(they still count as not matching in the totals)")
@@ -22,16 +25,25 @@ def main(argv=None):
     import torch  # noqa: F401  (torch first, always)
 
     from conformance import reference
-    from conformance.cases import all_cases
+    from conformance.cases import all_cases, quick_cases
     from conformance.harness import run_case
+    from conformance.progress import Progress, filter_native_stderr
 
-    cases = all_cases()
+    cases = quick_cases() if args.quick else all_cases()
     if args.filter:
         cases = [c for c in cases if args.filter in c.id or args.filter == c.family]
     if args.list:
         for c in cases:
             print(f"{c.family:18s} {c.kind:6s} {c.id}")
         return 0
+    restore_stderr = filter_native_stderr()
+    try:
+        return _run(args, cases, reference, run_case, Progress)
+    finally:
+        restore_stderr()
+
+
+def _run(args, cases, reference, run_case, Progress):
     try:
         vers = reference.versions()
     except reference.ReferenceUnavailable as e:
@@ -41,16 +53,19 @@ def main(argv=None):
     print(f"{'case':58s} {'family':18s} {'max abs err':>11s}  result")
     t0 = time.perf_counter()
     results = []
+    progress = Progress(len(cases))
     for case in cases:
         r = run_case(case)
         results.append(r)
-        if r.passed and args.failures_only:
-            continue
-        err = f"{r.max_abs_err:11.3g}"
-        line = f"{r.id:58s} {r.family:18s} {err}  {'PASS' if r.passed else 'FAIL'}"
-        if not r.passed:
-            line += "  " + r.summary()
-        print(line, flush=True)
+        if not (r.passed and args.failures_only):
+            err = f"{r.max_abs_err:11.3g}"
+            line = f"{r.id:58s} {r.family:18s} {err}  {'PASS' if r.passed else 'FAIL'}"
+            if not r.passed:
+                line += "  " + r.summary()
+            progress.clear()
+            print(line, flush=True)
+        progress.update(r.id, r.passed)
+    progress.close()
     fams = OrderedDict()
     for r in results:
         f = fams.setdefault(r.family, [0, 0])

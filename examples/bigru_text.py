@@ -1,7 +1,7 @@
 """A Bidirectional GRU classifier (the seed's "RNN and bidirectional RNN" section), functional API.
 
 A plain Keras 3 script: run it with Keras, or unchanged on torchkeras with
-    python -m torchkeras run examples/bigru_text.py [--epochs N] [--plot curves.png]
+    python -m torchkeras run examples/bigru_text.py [--epochs N] [--plot out/curves.png]
 Data: generated "documents" of 3 topics: padded word-id sequences labelled with their dominant topic.
 """
 
@@ -15,7 +15,7 @@ from keras import layers
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=6)
-parser.add_argument("--plot", default="bigru_text.png")
+parser.add_argument("--plot", default="out/bigru_text.png")
 args = parser.parse_args()
 
 vocab_size, maxlen, num_classes = 64, 20, 3

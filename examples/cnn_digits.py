@@ -2,7 +2,7 @@
 Dropout -> Dense, on 28x28 grey images.
 
 A plain tf.keras script: run it with TensorFlow, or unchanged on torchkeras with
-    python -m torchkeras run examples/cnn_digits.py [--epochs N] [--plot curves.png]
+    python -m torchkeras run examples/cnn_digits.py [--epochs N] [--plot out/curves.png]
 Data: scikit-learn's handwritten digits, upscaled to 28x28x1.
 """
 
@@ -17,7 +17,7 @@ from tensorflow.keras import layers
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=4)
-parser.add_argument("--plot", default="cnn_digits.png")
+parser.add_argument("--plot", default="out/cnn_digits.png")
 args = parser.parse_args()
 
 tf.random.set_seed(0)

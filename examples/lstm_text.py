@@ -2,7 +2,7 @@
 input_length), a first LSTM with return_sequences=True feeding a second LSTM, then Dense.
 
 A plain Keras 2 style script (Keras 2 import paths): run it unchanged on torchkeras with
-    python -m torchkeras run examples/lstm_text.py [--epochs N] [--plot curves.png]
+    python -m torchkeras run examples/lstm_text.py [--epochs N] [--plot out/curves.png]
 Data: generated "documents": padded word-id sequences whose label is the topic whose words occur most.
 """
 
@@ -17,7 +17,7 @@ from keras.preprocessing.sequence import pad_sequences
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=6)
-parser.add_argument("--plot", default="lstm_text.png")
+parser.add_argument("--plot", default="out/lstm_text.png")
 args = parser.parse_args()
 
 max_features, maxlen, num_classes = 60, 24, 2

@@ -1,7 +1,7 @@
 """The seed's two-layer network (784-32-10) with the functional API (keras.models.Model).
 
 A plain Keras script: run it with real Keras, or unchanged on torchkeras with
-    python -m torchkeras run examples/mlp_functional.py [--epochs N] [--plot curves.png]
+    python -m torchkeras run examples/mlp_functional.py [--epochs N] [--plot out/curves.png]
 Data: scikit-learn's handwritten digits, upscaled to MNIST's 28x28 = 784 pixels.
 """
 
@@ -15,7 +15,7 @@ from tensorflow.keras.layers import Dense
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=10)
-parser.add_argument("--plot", default="mlp_functional.png")
+parser.add_argument("--plot", default="out/mlp_functional.png")
 args = parser.parse_args()
 
 keras.utils.set_random_seed(0)

@@ -1,7 +1,7 @@
 """The seed's two-layer network (784 inputs, 32 hidden relu units, 10 softmax outputs) as a Sequential model.
 
 A plain Keras 2 / Keras 3 script: run it with real Keras, or unchanged on torchkeras with
-    python -m torchkeras run examples/mlp_sequential.py [--epochs N] [--plot curves.png]
+    python -m torchkeras run examples/mlp_sequential.py [--epochs N] [--plot out/curves.png]
 Data: scikit-learn's handwritten digits, upscaled to MNIST's 28x28 = 784 pixels.
 """
 
@@ -16,7 +16,7 @@ from keras.models import Sequential
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=10)
-parser.add_argument("--plot", default="mlp_sequential.png")
+parser.add_argument("--plot", default="out/mlp_sequential.png")
 args = parser.parse_args()
 
 keras.utils.set_random_seed(0)
