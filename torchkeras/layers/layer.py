@@ -8,11 +8,13 @@ KerasTensors record a functional-API node instead.
 """
 
 import inspect
+import warnings
 import weakref
 
 import numpy as np
 import torch
 from torch import nn
+from torch._subclasses.fake_tensor import unset_fake_temporarily
 
 from torchkeras import config
 from torchkeras.keras_tensor import (
@@ -113,6 +115,11 @@ class Layer(nn.Module):
         from torchkeras import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._batch_input_shape = self._batch_shape_from_kwargs(base)
+        if base.get("input_shape") is not None or base.get("input_dim") is not None:
+            warnings.warn(
+                "Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential models, "
+                "prefer using an `Input(shape)` object as the first layer in the model instead.",
+                UserWarning, stacklevel=3)
         # A Keras model starts in inference mode: a call without training= runs Dropout off.
         self.training = False
 
@@ -325,8 +332,10 @@ class Layer(nn.Module):
             return
         if device is not None and device.type != "cpu":
             self._device_cache = device
-        arg = shapes
-        self.build(arg)
+        # A sublayer first called inside a symbolic (fake-tensor) call of its parent must still get real
+        # parameters, or the model's weights would be fakes that fit cannot read.
+        with unset_fake_temporarily():
+            self.build(shapes)
         self.built = True
         self._build_shapes = shapes
         if device is not None and device.type != "cpu":

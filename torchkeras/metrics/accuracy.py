@@ -40,7 +40,7 @@ def categorical_accuracy(y_true, y_pred):
             f"y_pred); received y_true with shape {tuple(y_true.shape)}. For integer labels use "
             "sparse_categorical_accuracy."
         )
-    true_idx = torch.argmax(y_true, dim=-1)
+    true_idx = torch.argmax(_argmaxable(y_true), dim=-1)
     return (true_idx == torch.argmax(y_pred, dim=-1)).to(torch.float32)
 
 
@@ -100,7 +100,12 @@ def categorical_match_count(y_true, y_pred):
     if (not _countable(y_pred) or type(y_true) is not torch.Tensor
             or y_true.shape != y_pred.shape or y_true.device != y_pred.device):
         return None
-    return torch.count_nonzero(torch.argmax(y_true, dim=-1) == torch.argmax(y_pred, dim=-1))
+    return torch.count_nonzero(torch.argmax(_argmaxable(y_true), dim=-1) == torch.argmax(y_pred, dim=-1))
+
+
+def _argmaxable(y_true):
+    # one-hot targets given as booleans (Keras accepts them); torch's argmax refuses bool.
+    return y_true.to(torch.uint8) if y_true.dtype == torch.bool else y_true
 
 
 def _in_top_k(targets, predictions, k):
@@ -119,7 +124,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
             f"received {tuple(y_true.shape)}. For integer labels use "
             "sparse_top_k_categorical_accuracy."
         )
-    true_idx = torch.argmax(y_true, dim=-1)
+    true_idx = torch.argmax(_argmaxable(y_true), dim=-1)
     org_shape = true_idx.shape
     preds = y_pred.reshape(-1, y_pred.shape[-1])
     return _in_top_k(true_idx.reshape(-1), preds, k).to(torch.float32).reshape(org_shape)

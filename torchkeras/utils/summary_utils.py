@@ -3,6 +3,7 @@
 import textwrap
 
 import numpy as np
+import torch
 
 
 def _fmt_shape(shape):
@@ -22,6 +23,18 @@ def _fmt_bytes(n):
 
 def _count(weights):
     return int(sum(np.prod(w.shape, dtype=np.int64) for w in weights))
+
+
+def _nbytes(weights):
+    # Keras sizes each variable by its own dtype: the optimizer's int64 iteration counter is 8 bytes.
+    total = 0
+    for w in weights:
+        dtype = w.dtype
+        if not isinstance(dtype, torch.dtype):
+            dtype = getattr(torch, str(dtype).replace("torch.", ""), torch.float32)
+        itemsize = torch.empty((), dtype=dtype).element_size() if isinstance(dtype, torch.dtype) else 4
+        total += int(np.prod(w.shape, dtype=np.int64)) * itemsize
+    return total
 
 
 def _output_shape(layer):
@@ -104,14 +117,16 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         total = _count(weights)
         trainable = _count(model.trainable_weights)
         opt = getattr(model, "optimizer", None)
-        n_opt = _count(opt.variables) if opt is not None and getattr(opt, "variables", None) else 0
+        opt_vars = list(opt.variables) if opt is not None and getattr(opt, "variables", None) else []
+        n_opt = _count(opt_vars)
+        b_train, b_all, b_opt = _nbytes(model.trainable_weights), _nbytes(weights), _nbytes(opt_vars)
         # Keras's "Total params" counts the built optimizer's variables too (76,352 for the 784-32-10
         # MLP after one Adam step: 25,450 weights + 50,902 optimizer params).
-        lines.append(f" Total params: {total + n_opt:,} ({_fmt_bytes((total + n_opt) * 4)})")
-        lines.append(f" Trainable params: {trainable:,} ({_fmt_bytes(trainable * 4)})")
-        lines.append(f" Non-trainable params: {total - trainable:,} ({_fmt_bytes((total - trainable) * 4)})")
+        lines.append(f" Total params: {total + n_opt:,} ({_fmt_bytes(b_all + b_opt)})")
+        lines.append(f" Trainable params: {trainable:,} ({_fmt_bytes(b_train)})")
+        lines.append(f" Non-trainable params: {total - trainable:,} ({_fmt_bytes(b_all - b_train)})")
         if n_opt:
-            lines.append(f" Optimizer params: {n_opt:,} ({_fmt_bytes(n_opt * 4)})")
+            lines.append(f" Optimizer params: {n_opt:,} ({_fmt_bytes(b_opt)})")
     if user_print_fn:
         # Keras hands a user's print_fn the whole captured summary in one call, ending in a newline.
         print_fn("\n".join(lines) + "\n")
