@@ -103,3 +103,99 @@ def dtype_policy():
     from torchkeras.mixed_precision.policy import global_policy
 
     return global_policy()
+
+
+# Keras's flash-attention switch: None means "enabled, let the backend decide", False disables it.
+_FLASH_ATTENTION = None
+
+
+def enable_flash_attention():
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = None
+
+
+def disable_flash_attention():
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = False
+
+
+def is_flash_attention_enabled():
+    """False once disabled; otherwise None (Keras's value for "enabled")."""
+    return _FLASH_ATTENTION
+
+
+# ---------------------------------------------------------------------------- keras.config extras
+_SETTINGS = {"interactive_logging": True, "traceback_filtering": True, "max_epochs": None,
+             "max_steps_per_epoch": None}
+
+
+def backend():
+    """The backend torchkeras runs on: always "torch" (Keras's own torch-specific paths apply)."""
+    return "torch"
+
+
+def set_backend(backend):
+    """Keras switches backends by reloading; torchkeras is the torch backend and only accepts "torch"."""
+    if backend != "torch":
+        raise ValueError(f"torchkeras runs Keras on PyTorch only; received backend={backend!r}. "
+                         "Use real Keras (`import keras`) for the TensorFlow or JAX backends.")
+
+
+def is_nnx_enabled():
+    return False  # Flax NNX is a JAX-only mode
+
+
+def enable_interactive_logging():
+    _SETTINGS["interactive_logging"] = True
+
+
+def disable_interactive_logging():
+    """Progress bars then print plain lines (no redraws), as Keras routes them to its logger."""
+    _SETTINGS["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled():
+    return _SETTINGS["interactive_logging"]
+
+
+def enable_traceback_filtering():
+    _SETTINGS["traceback_filtering"] = True
+
+
+def disable_traceback_filtering():
+    _SETTINGS["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled():
+    return _SETTINGS["traceback_filtering"]
+
+
+def _positive_int_or_none(name, value):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"`{name}` must be None or a positive integer. Received: {name}={value!r}")
+    return value
+
+
+def set_max_epochs(max_epochs):
+    """Cap every `fit` at this many epochs (Keras's debugging knob); None removes the cap."""
+    _SETTINGS["max_epochs"] = _positive_int_or_none("max_epochs", max_epochs)
+
+
+def max_epochs():
+    return _SETTINGS["max_epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Cap every epoch of fit/evaluate/predict at this many steps; None removes the cap."""
+    _SETTINGS["max_steps_per_epoch"] = _positive_int_or_none("max_steps_per_epoch", max_steps_per_epoch)
+
+
+def max_steps_per_epoch():
+    return _SETTINGS["max_steps_per_epoch"]
+
+
+def enable_unsafe_deserialization():
+    """Allow Lambda layers' bytecode to load everywhere, as Keras's switch of the same name."""
+    from torchkeras.saving.serialization_lib import enable_unsafe_deserialization as enable
+
+    enable()

@@ -349,3 +349,12 @@ def get(identifier):
         return obj() if inspect.isclass(obj) else obj
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
                      f"Expected None, a callable or one of {sorted(ALL_OBJECTS_DICT)}.")
+
+
+# Keras exports every initializer class under its function-style name as well (the same class).
+constant, zeros, ones, identity = Constant, Zeros, Ones, Identity
+random_normal, truncated_normal, random_uniform = RandomNormal, TruncatedNormal, RandomUniform
+variance_scaling, orthogonal, stft = VarianceScaling, Orthogonal, STFT
+glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+he_uniform, he_normal = HeUniform, HeNormal

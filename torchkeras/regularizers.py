@@ -146,3 +146,8 @@ def get(identifier):
         return obj() if inspect.isclass(obj) else obj
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. "
                      f"Expected None, a callable or one of {sorted(ALL_OBJECTS_DICT)}.")
+
+
+# Keras exports the classes under their function-style names too (`keras.regularizers.l1_l2(l1=0.01)`).
+l1_l2 = L1L2
+orthogonal_regularizer = OrthogonalRegularizer

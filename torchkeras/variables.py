@@ -251,6 +251,14 @@ class KerasParameter(nn.Parameter):
         return self.__dict__.get("_keras_regularizer")
 
     @property
+    def aggregation(self):
+        return self.__dict__.get("_keras_aggregation", "none")
+
+    @property
+    def synchronization(self):
+        return self.__dict__.get("_keras_synchronization", "auto")
+
+    @property
     def constraint(self):
         return self.__dict__.get("_keras_constraint")
 
@@ -299,3 +307,71 @@ class KerasParameter(nn.Parameter):
 
 def is_variable(obj):
     return isinstance(obj, (Variable, KerasParameter))
+
+
+_AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
+_SYNCHRONIZATIONS = ("none", "on_read", "on_write", "auto")
+
+
+class _PublicVariableMeta(type):
+    # Every Keras weight torchkeras hands out (layout views and add_weight parameters) is a `keras.Variable`.
+    def __instancecheck__(cls, obj):
+        return is_variable(obj)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, (Variable, KerasParameter))
+
+
+class PublicVariable(metaclass=_PublicVariableMeta):
+    """`keras.Variable(initializer, shape=None, dtype=None, trainable=True, ..., name=None)`.
+
+    A user-made variable is a `KerasParameter`: an `nn.Parameter` with Keras's variable API (`assign`,
+    `assign_add`, `assign_sub`, `numpy`, `value`, arithmetic), so torch ops, optimizers and layers take
+    it as it is. Assigned to a layer attribute it is tracked as that layer's weight."""
+
+    def __new__(cls, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                aggregation="none", synchronization="auto", name=None, **kwargs):
+        from torchkeras import config, initializers
+        from torchkeras.keras_tensor import torch_dtype
+
+        kwargs.pop("layout", None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to Variable: {sorted(kwargs)}")
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(f"Invalid value for argument `aggregation`. Expected one of {list(_AGGREGATIONS)}. "
+                             f"Received: aggregation={aggregation!r}")
+        if synchronization not in _SYNCHRONIZATIONS:
+            raise ValueError("Invalid value for argument `synchronization`. Expected one of "
+                             f"{list(_SYNCHRONIZATIONS)}. Received: synchronization={synchronization!r}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError("Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name!r}")
+        if isinstance(initializer, str) or (callable(initializer) and not isinstance(initializer, torch.Tensor)
+                                            and not is_variable(initializer)):
+            if shape is None:
+                raise ValueError("When creating a Variable from an initializer, the `shape` argument should be "
+                                 f"specified. Received: initializer={initializer!r} and shape={shape!r}")
+            tdtype = torch_dtype(dtype or config.floatx())
+            with torch.no_grad():
+                value = torch.as_tensor(initializers.get(initializer)(tuple(shape), dtype=tdtype)).to(tdtype)
+        else:
+            if is_variable(initializer):
+                initializer = initializer.value
+            if isinstance(initializer, torch.Tensor):
+                value = initializer.detach().clone()
+            else:
+                arr = np.asarray(initializer)
+                if arr.dtype == np.float64 and dtype is None:
+                    arr = arr.astype(config.floatx())  # Python floats become floatx, as Keras
+                value = torch.as_tensor(arr)
+            if dtype is not None:
+                value = value.to(torch_dtype(dtype))
+            if shape is not None and tuple(value.shape) != tuple(shape):
+                raise ValueError("Initial value has shape "
+                                 f"{tuple(value.shape)}, but `shape` argument is {tuple(shape)}. Pass a value "
+                                 "of the given shape, or leave `shape` out.")
+        p = KerasParameter(value, requires_grad=bool(trainable) and value.dtype.is_floating_point)
+        p.__dict__.update(_keras_name=name or "variable", _keras_trainable=bool(trainable),
+                          _keras_aggregation=aggregation, _keras_synchronization=synchronization,
+                          _keras_autocast=autocast)
+        return p

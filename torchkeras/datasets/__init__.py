@@ -4,6 +4,7 @@ from there offline."""
 
 from torchkeras.datasets import (
     boston_housing,
+    california_housing,
     cifar10,
     cifar100,
     fashion_mnist,

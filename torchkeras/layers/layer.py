@@ -280,6 +280,39 @@ class Layer(nn.Module):
         self._keras_vars.append(p)
         return p
 
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
+                     regularizer=None, constraint=None, name=None):
+        """Keras's add_variable: add_weight with the shape and initializer first."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               autocast=autocast, regularizer=regularizer, constraint=constraint, name=name)
+
+    def _saved_variables(self):
+        own = [v for v in self._keras_vars if _created_trainable(v)]
+        return own + [v for v in self._keras_vars if not _created_trainable(v)]
+
+    def save_own_variables(self, store):
+        """Write this layer's own variables (not its sublayers') into `store` under "0", "1", ..."""
+        for i, v in enumerate(self._saved_variables()):
+            store[str(i)] = v.numpy()
+
+    def load_own_variables(self, store):
+        """Assign this layer's own variables from `store` ("0", "1", ... as save_own_variables wrote)."""
+        own = self._saved_variables()
+        if len(store.keys()) != len(own):
+            if not own and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built and thus it doesn't have any variables. However the "
+                    f"weights file lists {len(store.keys())} variables for this layer. In most cases, this error "
+                    "indicates that either:\n\n1. The layer is owned by a parent layer that implements a "
+                    "`build()` method, but calling the parent's `build()` method did NOT create the state of "
+                    "the child layer. You will need to implement `build()` on the parent.\n2. You need to "
+                    "implement the `def build_from_config(self, config)` method on the layer.")
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} variables, but received {len(store.keys())} variables "
+                f"during loading. Expected: {[v.name for v in own]}")
+        for i, v in enumerate(own):
+            v.assign(store[str(i)])
+
     def _track_variable(self, owner, attr, name, to_keras=None, to_torch=None, trainable=True,
                         regularizer=None, constraint=None, assign_fn=None):
         """Expose a torch parameter/buffer of `owner` (this layer or its torch module) as a Keras weight."""
@@ -304,6 +337,11 @@ class Layer(nn.Module):
             for k, p in list(self._parameters.items()):
                 if p is value and k != name:
                     del self._parameters[k]
+        elif isinstance(value, KerasParameter) and not name.startswith("_") and "_keras_vars" in self.__dict__:
+            # `self.v = keras.Variable(...)`: Keras tracks it as this layer's weight.
+            if "_keras_layer" not in value.__dict__:
+                value.__dict__["_keras_layer"] = weakref.ref(self)
+            self._keras_vars.append(value)
         super().__setattr__(name, value)
 
     # ------------------------------------------------------------------ losses

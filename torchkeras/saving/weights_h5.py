@@ -42,11 +42,30 @@ def _values_of(obj):
     return [variable_to_numpy(v) for v in own_variables(obj)]
 
 
+def _own_store(obj):
+    """A layer that keeps its own state (Keras's save/load_own_variables: lookup tables' idf_weights)."""
+    from torchkeras.layers.layer import Layer
+
+    save = getattr(obj, "save_own_variables", None)
+    if _is_optimizer(obj) or not callable(save):
+        return False
+    # The base Layer's methods write exactly what the generic path writes; only overrides differ.
+    load = getattr(obj, "load_own_variables", None)
+    return not (getattr(save, "__func__", None) is Layer.save_own_variables
+                and getattr(load, "__func__", None) is Layer.load_own_variables)
+
+
 def write_weights(model, h5file, include_optimizer=True):
     """Write every saveable's variables into an open, empty h5py File."""
     for path, obj in walk(model, include_optimizer=include_optimizer):
         group = h5file.create_group(_join(path, "vars"))
         group.attrs["name"] = object_name(obj)
+        if _own_store(obj):
+            store = {}
+            obj.save_own_variables(store)
+            for key, value in store.items():
+                group.create_dataset(str(key), data=np.asarray(value))
+            continue
         for i, value in enumerate(_values_of(obj)):
             group.create_dataset(str(i), data=value)
 
@@ -145,10 +164,14 @@ def _check_optimizer(opt, path, stored):
 def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
     """Load a Keras 3 weights file into `model`; all checks run before any variable changes."""
     problems, plan, opt_loads, walked = [], [], [], set()
+    own_loads = []
     for path, obj in walk(model):
         walked.add(path)
         group = _vars_group(h5file, path)
         stored = _read_group(group) if group is not None else {}
+        if _own_store(obj):
+            own_loads.append((obj, stored))
+            continue
         if _is_optimizer(obj):
             if stored:
                 errs, store = _check_optimizer(obj, path, stored)
@@ -179,5 +202,7 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
             "saved from, or pass `skip_mismatch=True` to skip the layers that do not match.")
     for v, value in plan:
         v.assign(value)
+    for obj, store in own_loads:
+        obj.load_own_variables(store)
     for opt, store in opt_loads:
         opt.load_own_variables(store)

@@ -5,6 +5,8 @@ import numbers
 import numpy as np
 import torch
 
+from torchkeras import config
+
 from ..callbacks.callback_list import CallbackList, pythonify_logs
 from ..distribution.runtime import fit_context
 from ..ops.core import convert_to_numpy
@@ -53,6 +55,8 @@ def fit_loop(model, x, y, batch_size, epochs, verbose, callbacks, validation_spl
              steps_per_epoch, validation_steps, validation_batch_size, validation_freq):
     _check_validation_split(validation_split)
     _check_validation_freq(validation_freq)
+    if config.max_epochs():  # keras.config.set_max_epochs caps every fit
+        epochs = min(epochs, config.max_epochs())
     device = model._data_device()
     if validation_split and validation_data is None:
         if not da.is_array_structure(x):

@@ -17,6 +17,10 @@ _BOLD, _GREEN, _GREY, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
 
 def _is_interactive():
+    from torchkeras import config
+
+    if not config.is_interactive_logging_enabled():
+        return False
     stdout = sys.stdout
     return ((hasattr(stdout, "isatty") and stdout.isatty()) or "ipykernel" in sys.modules
             or "PYCHARM_HOSTED" in os.environ)
