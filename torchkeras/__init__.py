@@ -25,6 +25,7 @@ from torchkeras import (
     saving,
     tree,
     utils,
+    wrappers,
 )
 from torchkeras.config import clear_session
 from torchkeras.dtype_policies import DTypePolicy, FloatDTypePolicy

@@ -35,9 +35,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         raise TypeError(f"`clone_function` must be callable. Received: {clone_function!r}")
     clone = _clone_layer_fn(clone_function, recursive)
     if isinstance(model, Sequential):
-        return _clone_sequential(model, clone, input_tensors, call_function)
+        return _with_compile(model, _clone_sequential(model, clone, input_tensors, call_function))
     if isinstance(model, Functional):
-        return _clone_functional(model, clone, input_tensors, call_function)
+        return _with_compile(model, _clone_functional(model, clone, input_tensors, call_function))
     if clone_function is not None or input_tensors is not None or call_function is not None:
         raise ValueError("`clone_function`, `input_tensors` and `call_function` only apply to Sequential and "
                          f"functional models; {type(model).__name__} is a subclassed model.")
@@ -49,6 +49,13 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                          "of its `__init__`.") from err
     if getattr(model, "built", False) and getattr(model, "_build_shapes", None) is not None:
         new.build(model._build_shapes)
+    return _with_compile(model, new)
+
+
+def _with_compile(model, new):
+    # Keras compiles the clone as the original was (a fresh optimizer of the same config).
+    if getattr(model, "compiled", False) and callable(getattr(new, "compile_from_config", None)):
+        new.compile_from_config(model.get_compile_config())
     return new
 
 
