@@ -304,7 +304,7 @@ def test_corrupt_files_give_clear_errors_and_stay_untouched(saved, kind, damage)
     digest = _digest(path)
     target = _mlp()
     before = target.get_weights()
-    with pytest.raises(ValueError, match="truncated or corrupted|not a valid|does not match"):
+    with pytest.raises(ValueError, match="truncated or corrupted|is corrupted|not a valid|does not match"):
         if kind == "keras":
             saving.load_model(path)
         else:

@@ -118,3 +118,32 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     probs = torch.softmax(tensor(logits).float().cpu(), dim=-1)
     out = torch.multinomial(probs, int(num_samples), replacement=True, generator=_generator(seed))
     return out.to(dtype_of(dtype)).to(tensor(logits).device)
+
+
+def _param(value, shape, dtype):
+    return torch.broadcast_to(tensor(value).to(dtype), _shape(shape)).contiguous()
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Gamma(alpha, 1) samples."""
+    dt = _float(dtype)
+    compute = torch.float32 if dt in (torch.float16, torch.bfloat16) else dt
+    return torch._standard_gamma(_param(alpha, shape, compute), generator=_generator(seed)).to(dt)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    """Beta(alpha, beta) samples, as X / (X + Y) of two Gamma draws."""
+    dt = _float(dtype)
+    compute = torch.float32 if dt in (torch.float16, torch.bfloat16) else dt
+    gen = _generator(seed)
+    x = torch._standard_gamma(_param(alpha, shape, compute), generator=gen)
+    y = torch._standard_gamma(_param(beta, shape, compute), generator=gen)
+    return (x / (x + y)).to(dt)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Number of successes in `counts` trials of probability `probabilities` (float dtype, as Keras)."""
+    dt = _float(dtype)
+    counts = _param(counts, shape, torch.float32)
+    probs = _param(probabilities, shape, torch.float32)
+    return torch.binomial(counts, probs, generator=_generator(seed)).to(dt)

@@ -56,6 +56,18 @@ def make(kind, seed=0):
         return r.integers(0, C, N).astype(np.int64), f32(softmax(r.normal(size=(N, C)) * 3))
     if kind == "sparse_col":
         return f32(r.integers(0, C, (N, 1))), f32(softmax(r.normal(size=(N, C)) * 30))
+    if kind == "seg":  # integer class maps, labels and predictions, a few out of range
+        return r.integers(0, C + 1, (N, 3)).astype(np.int64), r.integers(-1, C, (N, 3)).astype(
+            np.int64)
+    if kind == "embed":  # integer labels, L2-normalised embeddings (Circle)
+        e = r.normal(size=(N, 8))
+        return r.integers(0, 3, N).astype(np.int32), f32(e / np.linalg.norm(e, axis=1,
+                                                                             keepdims=True))
+    if kind == "ctc":  # labels 1..C-1 padded with the blank 0; logits over 10 steps
+        lab = r.integers(1, C, (N, 4))
+        lengths = r.integers(1, 5, N)
+        lab[np.arange(4)[None, :] >= lengths[:, None]] = 0
+        return lab.astype(np.int32), f32(r.normal(size=(N, 10, C)))
     if kind == "seq":
         return f32(r.normal(size=(N, 4, 3))), f32(r.normal(size=(N, 4, 3)))
     raise KeyError(kind)
@@ -79,6 +91,14 @@ LOSS_CASES = [
     ("SparseCategoricalCrossentropy", {}, "sparse_int"),
     ("SparseCategoricalCrossentropy", {}, "sparse_col"),
     ("SparseCategoricalCrossentropy", {"ignore_class": 2}, "sparse_int"),
+    ("Dice", {}, "multilabel"), ("Dice", {"axis": -1}, "multilabel"),
+    ("Dice", {"axis": (1, 2)}, "seq"),
+    ("Tversky", {}, "multilabel"), ("Tversky", {"alpha": 0.2, "beta": 0.8, "axis": 1}, "multilabel"),
+    ("Circle", {}, "embed"), ("Circle", {"gamma": 256, "margin": 0.25}, "embed"),
+    ("Circle", {"remove_diagonal": False}, "embed"),
+    ("CTC", {}, "ctc"),
+    ("CategoricalGeneralizedCrossEntropy", {}, "sparse_int"),
+    ("CategoricalGeneralizedCrossEntropy", {"q": 0.8}, "sparse_int"),
 ]
 REDUCTIONS = ["sum_over_batch_size", "sum", "none", "mean_with_sample_weight"]
 
@@ -102,7 +122,7 @@ def test_loss_classes(cls, kwargs, kind, weighted):
 
 FUNCS = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
          "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh", "hinge",
-         "squared_hinge", "kl_divergence", "poisson"]
+         "squared_hinge", "kl_divergence", "poisson", "dice", "tversky"]
 
 
 @pytest.mark.parametrize("fn", FUNCS)
@@ -196,7 +216,28 @@ METRIC_CASES = [
     ("F1Score", {}, "onehot"), ("F1Score", {"average": "macro", "threshold": 0.4}, "multilabel"),
     ("FBetaScore", {"beta": 2.0, "average": "weighted"}, "multilabel"),
     ("F1Score", {"average": "micro"}, "onehot"),
+    ("IoU", {"num_classes": C, "target_class_ids": [0, 2]}, "seg"),
+    ("MeanIoU", {"num_classes": C}, "seg"), ("MeanIoU", {"num_classes": C, "ignore_class": 1}, "seg"),
+    ("MeanIoU", {"num_classes": C, "sparse_y_pred": False}, "sparse_int"),
+    ("MeanIoU", {"num_classes": C, "dtype": "float32"}, "seg"),
+    ("BinaryIoU", {}, "binary"), ("BinaryIoU", {"target_class_ids": [1], "threshold": 0.3}, "binary_flat"),
+    ("OneHotIoU", {"num_classes": C, "target_class_ids": [1, 3]}, "onehot"),
+    ("OneHotMeanIoU", {"num_classes": C}, "onehot"),
+    ("R2Score", {}, "regression"),
+    ("R2Score", {"class_aggregation": "variance_weighted_average"}, "regression"),
+    ("R2Score", {"class_aggregation": None, "num_regressors": 2}, "regression"),
+    ("PearsonCorrelation", {}, "regression"), ("ConcordanceCorrelation", {}, "regression"),
+    ("PearsonCorrelation", {}, "seq"), ("ConcordanceCorrelation", {"axis": 1}, "seq"),
+    ("SensitivityAtSpecificity", {"specificity": 0.5}, "binary"),
+    ("SensitivityAtSpecificity", {"specificity": 0.3, "class_id": 2}, "multilabel"),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.7}, "multilabel"),
+    ("PrecisionAtRecall", {"recall": 0.6, "num_thresholds": 37}, "multilabel"),
+    ("RecallAtPrecision", {"precision": 0.4}, "binary"),
+    ("RecallAtPrecision", {"precision": 0.4, "num_thresholds": 1}, "binary"),
 ]
+NEW_METRICS = {"IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "R2Score",
+               "PearsonCorrelation", "ConcordanceCorrelation", "SensitivityAtSpecificity",
+               "SpecificityAtSensitivity", "PrecisionAtRecall", "RecallAtPrecision"}
 
 
 @pytest.mark.parametrize("cls,kwargs,kind", METRIC_CASES, ids=lambda v: str(v))
@@ -210,6 +251,8 @@ def test_metrics(cls, kwargs, kind, weighted):
         else:
             y, p = make(kind, seed)
         sw = f32(np.random.default_rng(seed + 9).uniform(0, 2, N)) if weighted else None
+        if weighted and kind == "seg":  # per-pixel integer weights (Keras can't broadcast (N,))
+            sw = f32(np.random.default_rng(seed + 9).integers(0, 3, y.shape))
         k.update_state(y, p, sample_weight=sw)
         t.update_state(torch.from_numpy(y), torch.from_numpy(p),
                        sample_weight=None if sw is None else torch.from_numpy(sw))
@@ -217,6 +260,10 @@ def test_metrics(cls, kwargs, kind, weighted):
     t.reset_state()
     k.reset_state()
     close(t.result(), k.result())
+    if cls in NEW_METRICS:
+        assert t.get_config() == k.get_config()
+        assert [tuple(v.shape) for v in t.variables] == [tuple(v.shape) for v in k.variables]
+        assert t.dtype == k.dtype
 
 
 @pytest.mark.parametrize("loss,out_units,labels,metrics", [

@@ -78,6 +78,20 @@ CASES = [
     ("Ftrl", {"learning_rate": 0.1, "l1_regularization_strength": 0.01,
               "l2_regularization_strength": 0.02, "l2_shrinkage_regularization_strength": 0.03,
               "beta": 0.1, "learning_rate_power": -0.7}),
+    ("Adafactor", {}),
+    ("Adafactor", {"learning_rate": 0.01, "relative_step": False, "beta_2_decay": -0.6,
+                   "clip_threshold": 0.5, "epsilon_2": 1e-2}),
+    ("Adafactor", {"learning_rate": "exp"}),
+    ("Lamb", {}),
+    ("Lamb", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.95, "weight_decay": 0.01}),
+    ("Muon", {}),
+    ("Muon", {"learning_rate": 0.01, "nesterov": False, "adam_lr_ratio": 0.5, "momentum": 0.9,
+              "weight_decay": 0.02, "adam_weight_decay": 0.01}),
+    ("Muon", {"learning_rate": 0.01, "rms_rate": None, "exclude_layers": ["kern"],
+              "weight_decay": None}),
+    ("ScheduleFreeAdamW", {}),
+    ("ScheduleFreeAdamW", {"learning_rate": 0.01, "warmup_steps": 5, "beta_1": 0.8,
+                           "weight_decay": 0.01}),
 ] + [("Adam" if i % 2 else "SGD", {"learning_rate": key}) for i, key in enumerate(SCHED)]
 
 

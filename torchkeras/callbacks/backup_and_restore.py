@@ -1,6 +1,12 @@
 import json
 import os
+import pickle
+import random
 import shutil
+import warnings
+
+import numpy as np
+import torch
 
 from .callback import Callback
 
@@ -74,16 +80,27 @@ class BackupAndRestore(Callback):
                 opt.build(model.trainable_weights)
             model.load_weights(self._weights_path)
         if os.path.exists(self._training_metadata_path):
-            with open(self._training_metadata_path) as f:
-                metadata = json.load(f)
-            model._initial_epoch = int(metadata["epoch"])
-            self._current_epoch = model._initial_epoch
+            try:
+                with open(self._training_metadata_path) as f:
+                    metadata = json.load(f)
+                epoch = int(metadata["epoch"])
+            except (ValueError, KeyError, TypeError) as e:
+                raise OSError(f"The backup's training metadata {self._training_metadata_path!r} is "
+                              f"damaged ({e}).") from e
+            model._initial_epoch = epoch
+            self._current_epoch = epoch
+            # Beyond Keras: the History of the epochs already run, and the random streams as they were,
+            # so a resumed fit ends exactly as an uninterrupted one (shuffling included).
+            history = metadata.get("history")
+            if isinstance(history, dict):
+                model._restored_history = (list(metadata.get("epochs", [])), history)
+            self._restore_rng()
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
         self._last_batch_seen = 0
         if self.save_freq == "epoch":
-            self._save_model()
+            self._save_model(ended=(epoch, logs))
 
     def _maybe_save_on_batch(self, batch, logs=None):
         if batch <= self._last_batch_seen:      # a new epoch started
@@ -96,7 +113,7 @@ class BackupAndRestore(Callback):
             self._batches_seen_since_last_saving = 0
             self._save_model()
 
-    def _save_model(self):
+    def _save_model(self, ended=None):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             for src, dst in ((self._weights_path, self._prev_weights_path),
@@ -104,9 +121,68 @@ class BackupAndRestore(Callback):
                 if os.path.exists(src):
                     shutil.copyfile(src, dst)
         self.model.save_weights(self._weights_path, overwrite=True)
-        with open(self._training_metadata_path, "w") as f:
-            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, f)
+        history = getattr(self.model, "history", None)
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        epochs, logs = [], {}
+        if history is not None and getattr(history, "history", None) is not None:
+            epochs = [int(e) for e in history.epoch]
+            logs = {k: [float(x) for x in v] for k, v in history.history.items()}
+        if ended is not None and ended[0] not in epochs:
+            # History records this epoch after the callbacks that precede it (this one) have run.
+            epochs.append(int(ended[0]))
+            for k, v in (ended[1] or {}).items():
+                logs.setdefault(k, []).append(float(v))
+        metadata["epochs"], metadata["history"] = epochs, logs
+        self._save_rng()
+        _atomic_json(self._training_metadata_path, metadata)
+
+    @property
+    def _rng_path(self):
+        return os.path.join(self.backup_dir, "rng_state.pkl")
+
+    def _save_rng(self):
+        state = {"torch": torch.get_rng_state().numpy().tobytes(), "numpy": np.random.get_state(),
+                 "python": random.getstate()}
+        tmp = self._rng_path + ".tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump(state, f)
+        os.replace(tmp, self._rng_path)
+
+    def _restore_rng(self):
+        if not os.path.exists(self._rng_path):
+            return
+        try:
+            with open(self._rng_path, "rb") as f:
+                state = _RNGUnpickler(f).load()
+            torch.set_rng_state(torch.frombuffer(bytearray(state["torch"]), dtype=torch.uint8))
+            np.random.set_state(state["numpy"])
+            random.setstate(state["python"])
+        except (OSError, EOFError, KeyError, TypeError, ValueError, pickle.UnpicklingError) as e:
+            warnings.warn(f"The backup's random-state file {self._rng_path!r} could not be read ({e}); "
+                          "training resumes with the current random state.", stacklevel=2)
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
+
+
+def _atomic_json(path, obj):
+    # A process killed mid-write must leave the previous metadata, never half a JSON file.
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class _RNGUnpickler(pickle.Unpickler):
+    """Random states only: numpy arrays, tuples and numbers; no other class may be loaded."""
+
+    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module, name):
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing {module}.{name} in a random-state file")

@@ -13,6 +13,12 @@ class History(Callback):
         self.epoch = []
 
     def on_epoch_end(self, epoch, logs=None):
+        restored = self.model.__dict__.pop("_restored_history", None) if self.model is not None else None
+        if restored is not None and not self.epoch:
+            # A fit resumed by BackupAndRestore: the epochs run before the interruption come first.
+            epochs, history = restored
+            self.epoch = list(epochs)
+            self.history = {k: list(v) for k, v in history.items()}
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)

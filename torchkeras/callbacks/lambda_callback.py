@@ -24,10 +24,10 @@ class LambdaCallback(Callback):
         if "on_batch_end" in kwargs:
             given["on_train_batch_end"] = kwargs.pop("on_batch_end")
         for key in list(kwargs):
-            if key not in _HOOKS:
-                raise ValueError(f"Unrecognized argument for LambdaCallback: {key!r}. "
-                                 f"Expected one of {list(_HOOKS)}.")
-            given[key] = kwargs.pop(key)
+            if key in _HOOKS:
+                given[key] = kwargs.pop(key)
+        # Keras sets any other keyword as an attribute (a helper the hooks can call)
+        self.__dict__.update(kwargs)
         for key, fn in given.items():
             if fn is not None:
                 # An instance attribute shadows the class no-op; CallbackList checks the class,

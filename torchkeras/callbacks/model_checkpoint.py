@@ -3,6 +3,7 @@ import tempfile
 import warnings
 
 import numpy as np
+import torch
 
 from .monitor_callback import MonitorCallback
 
@@ -119,6 +120,13 @@ class ModelCheckpoint(MonitorCallback):
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save(epoch, logs, filepath):
             return
+        bad = _non_finite_weights(self.model)
+        if bad:
+            # Beyond Keras: a diverged model never overwrites a good checkpoint.
+            warnings.warn(f"ModelCheckpoint: not saving {filepath!r} at epoch {epoch + 1}: the model has "
+                          f"non-finite (NaN or Inf) values in {', '.join(bad[:3])}"
+                          f"{' ...' if len(bad) > 3 else ''}. The previous checkpoint is kept.", stacklevel=2)
+            return
         directory = os.path.dirname(filepath)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -129,3 +137,16 @@ class ModelCheckpoint(MonitorCallback):
         else:
             # Until the model has Keras saving, keep a torch checkpoint at the same path.
             _atomic_torch_save(self.model.state_dict(), filepath)
+
+
+def _non_finite_weights(model):
+    """Paths of weights holding NaN or Inf (one fused device check, then names only when needed)."""
+    params = [p for p in model.parameters() if p.is_floating_point()]
+    if not params:
+        return []
+    with torch.no_grad():
+        ok = torch.stack([torch.isfinite(p).all() for p in params]).all()
+    if bool(ok):
+        return []
+    return [getattr(w, "path", getattr(w, "name", "?")) for w in model.weights
+            if np.asarray(w.numpy()).dtype.kind == "f" and not np.isfinite(w.numpy()).all()]

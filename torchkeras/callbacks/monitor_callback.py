@@ -1,4 +1,3 @@
-import operator
 import warnings
 
 from .callback import Callback
@@ -34,23 +33,27 @@ class MonitorCallback(Callback):
         self.monitor_op = None
 
     def _set_monitor_op(self):
+        # Keras's monitor ops are keras.ops.less / greater (its tests compare them by identity)
+        from torchkeras import ops
+
+        _less, _greater = ops.less, ops.greater
         if self.mode == "min":
-            self.monitor_op = operator.lt
+            self.monitor_op = _less
         elif self.mode == "max":
-            self.monitor_op = operator.gt
+            self.monitor_op = _greater
         else:
             name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
             if name == "loss" or name.endswith("_loss"):
-                self.monitor_op = operator.lt
+                self.monitor_op = _less
             for m in iter_model_metrics(self.model):
                 if getattr(m, "name", None) == name and hasattr(m, "_direction"):
-                    self.monitor_op = operator.gt if m._direction == "up" else operator.lt
+                    self.monitor_op = _greater if m._direction == "up" else _less
             if self.monitor_op is None:
                 lowered = name.lower()
                 if any(h in lowered for h in _MAX_HINTS):
-                    self.monitor_op = operator.gt
+                    self.monitor_op = _greater
                 elif any(h in lowered for h in _MIN_HINTS):
-                    self.monitor_op = operator.lt
+                    self.monitor_op = _less
             if self.monitor_op is None:
                 raise ValueError(
                     f"{type(self).__name__} callback received monitor={self.monitor}, but "
@@ -58,7 +61,7 @@ class MonitorCallback(Callback):
                     "should be maximized or minimized. Pass `mode='max'` in order to monitor "
                     "based on the highest metric value, or pass `mode='min'` in order to use "
                     "the lowest value.")
-        if self.monitor_op is operator.lt:
+        if self.monitor_op is _less:
             self.min_delta *= -1
 
     def _is_improvement(self, monitor_value, reference_value):

@@ -9,13 +9,17 @@ import inspect
 
 from ._utils import EPSILON
 from .classes import (
+    CTC,
     LOSS_CLASSES,
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     CategoricalHinge,
+    Circle,
     CosineSimilarity,
+    Dice,
     Hinge,
     Huber,
     KLDivergence,
@@ -27,6 +31,7 @@ from .classes import (
     Poisson,
     SparseCategoricalCrossentropy,
     SquaredHinge,
+    Tversky,
 )
 from .crossentropy import (
     binary_crossentropy,
@@ -50,6 +55,7 @@ from .regression import (
     poisson,
     squared_hinge,
 )
+from .special import categorical_generalized_cross_entropy, circle, ctc, dice, tversky
 
 # Keras 2 / legacy short names, importable as in keras.losses
 mse = MSE = mean_squared_error
@@ -65,7 +71,7 @@ LOSS_FUNCTIONS = (
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge,
-    categorical_hinge,
+    categorical_hinge, dice, tversky, circle, ctc, categorical_generalized_cross_entropy,
 )
 
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in (Loss, LossFunctionWrapper) + LOSS_CLASSES

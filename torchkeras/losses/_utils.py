@@ -17,22 +17,45 @@ _DTYPES = {
     "bfloat16": torch.bfloat16,
     "float32": torch.float32,
     "float64": torch.float64,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "uint8": torch.uint8,
+    "bool": torch.bool,
+    # Keras's aliases
+    "int": torch.int64,
+    "float": torch.float32,
+    "double": torch.float64,
+    "half": torch.float16,
 }
 
 
+def _floatx():
+    from torchkeras import config
+
+    return _DTYPES.get(config.floatx(), FLOATX)
+
+
 def standardize_dtype(dtype):
-    """Accept None, a Keras dtype string or a torch dtype; return a torch dtype."""
+    """Accept None, a Keras dtype string or policy, or a torch dtype; return a torch dtype.
+
+    None is the global floatx (not the global dtype policy: Keras's rule for losses/metrics);
+    a mixed policy ("mixed_float16" or a DTypePolicy) gives its compute dtype."""
     if dtype is None:
-        return FLOATX
+        return _floatx()
     if isinstance(dtype, torch.dtype):
         return dtype
-    if isinstance(dtype, str) and dtype in _DTYPES:
-        return _DTYPES[dtype]
-    name = getattr(dtype, "name", None)  # a dtype policy or numpy dtype
-    if isinstance(name, str) and name in _DTYPES:
-        return _DTYPES[name]
+    name = dtype if isinstance(dtype, str) else getattr(dtype, "compute_dtype", None)
+    if name is None:
+        name = getattr(dtype, "name", None)  # a numpy dtype
+    if isinstance(name, str):
+        if name.startswith("mixed_"):
+            name = name[len("mixed_"):]
+        if name in _DTYPES:
+            return _DTYPES[name]
     raise ValueError(
-        f"Invalid dtype: {dtype!r}. Expected None, a torch floating dtype or one of "
+        f"Invalid dtype: {dtype!r}. Expected None, a torch dtype or one of "
         f"{sorted(_DTYPES)}."
     )
 

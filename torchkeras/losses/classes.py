@@ -2,6 +2,7 @@
 
 from . import crossentropy as ce
 from . import regression as rg
+from . import special as sp
 from .loss import Loss, LossFunctionWrapper
 
 _SOB = "sum_over_batch_size"
@@ -134,9 +135,49 @@ class SparseCategoricalCrossentropy(_ParamLoss):
                          from_logits=from_logits, ignore_class=ignore_class, axis=axis)
 
 
+class Dice(_ParamLoss):
+    _config_keys = ("axis",)
+
+    def __init__(self, reduction=_SOB, name="dice", axis=None, dtype=None):
+        super().__init__(sp.dice, reduction, name, dtype, axis=axis)
+
+
+class Tversky(_ParamLoss):
+    _config_keys = ("alpha", "beta", "axis")
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction=_SOB, name="tversky", axis=None,
+                 dtype=None):
+        super().__init__(sp.tversky, reduction, name, dtype, alpha=alpha, beta=beta, axis=axis)
+
+
+class Circle(_ParamLoss):
+    _config_keys = ("gamma", "margin", "remove_diagonal")
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True, reduction=_SOB,
+                 name="circle", dtype=None):
+        super().__init__(sp.circle, reduction, name, dtype, gamma=gamma, margin=margin,
+                         remove_diagonal=remove_diagonal)
+
+
+class CTC(_ParamLoss):
+    def __init__(self, reduction=_SOB, name="ctc", dtype=None):
+        super().__init__(sp.ctc, reduction, name, dtype)
+
+
+class CategoricalGeneralizedCrossEntropy(_ParamLoss):
+    _config_keys = ("q",)
+
+    def __init__(self, q=0.5, reduction=_SOB, name="categorical_generalized_cross_entropy",
+                 dtype=None):
+        if not 0 < q < 1:
+            raise ValueError("q must be in the interval (0, 1)")
+        super().__init__(sp.categorical_generalized_cross_entropy, reduction, name, dtype, q=q)
+
+
 LOSS_CLASSES = (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     CosineSimilarity, Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
+    Dice, Tversky, Circle, CTC, CategoricalGeneralizedCrossEntropy,
 )

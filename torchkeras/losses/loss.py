@@ -57,17 +57,19 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or auto_name(self.__class__.__name__)
         self.reduction = standardize_reduction(reduction)
-        self._dtype = standardize_dtype(dtype)
+        # `_dtype` is Keras's string; `_tdtype` the torch dtype the computation uses.
+        self._tdtype = standardize_dtype(dtype)
+        self._dtype = dtype_name(self._tdtype)
 
     @property
     def dtype(self):
-        return dtype_name(self._dtype)
+        return self._dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         in_mask = get_mask(y_pred)
-        y_pred = to_tensor(y_pred, dtype=self._dtype)
+        y_pred = to_tensor(y_pred, dtype=self._tdtype)
         # Keras casts labels (sparse ones too) to the loss dtype
-        y_true = to_tensor(y_true, dtype=self._dtype, device=y_pred.device)
+        y_true = to_tensor(y_true, dtype=self._tdtype, device=y_pred.device)
         losses = self.call(y_true, y_pred)
         out_mask = get_mask(losses)
         if in_mask is not None:
@@ -77,7 +79,7 @@ class Loss:
         else:
             mask = in_mask if in_mask is not None else out_mask
         return reduce_weighted_values(losses, sample_weight=sample_weight, mask=mask,
-                                      reduction=self.reduction, dtype=self._dtype)
+                                      reduction=self.reduction, dtype=self._tdtype)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(
@@ -111,11 +113,11 @@ class LossFunctionWrapper(Loss):
                 type(self).call is LossFunctionWrapper.call):
             fused = _MEAN_FORMS.get(self.fn)
             if fused is not None:
-                if (type(y_pred) is torch.Tensor and y_pred.dtype is not self._dtype
+                if (type(y_pred) is torch.Tensor and y_pred.dtype is not self._tdtype
                         and y_pred.is_floating_point()):
                     # A mixed-precision output: the general path's first step, done here once.
-                    y_pred = to_tensor(y_pred, dtype=self._dtype)
-                out = fused(y_true, y_pred, self._dtype, **self._fn_kwargs)
+                    y_pred = to_tensor(y_pred, dtype=self._tdtype)
+                out = fused(y_true, y_pred, self._tdtype, **self._fn_kwargs)
                 if out is not None:
                     return out
         return super().__call__(y_true, y_pred, sample_weight)

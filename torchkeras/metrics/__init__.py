@@ -41,6 +41,12 @@ from .accuracy import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from .at_thresholds import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 from .auc import AUC
 from .compile_utils import (
     get_loss_metric_name,
@@ -57,7 +63,15 @@ from .confusion import (
     TrueNegatives,
     TruePositives,
 )
+from .correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    R2Score,
+    concordance_correlation,
+    pearson_correlation,
+)
 from .f_score import F1Score, FBetaScore
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .metric import Mean, MeanMetricWrapper, Metric, Sum
 from .regression import (
     BinaryCrossentropy,
@@ -93,6 +107,9 @@ METRIC_CLASSES = (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
     F1Score, FBetaScore,
+    IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
+    R2Score, PearsonCorrelation, ConcordanceCorrelation,
+    SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision,
 )
 
 # As keras.metrics.get: class names and their snake_case forms, plus short aliases.

@@ -43,7 +43,7 @@ class AUC(Metric):
         self.multi_label = multi_label
         self.num_labels = num_labels
         self.label_weights = (None if label_weights is None
-                              else torch.as_tensor(label_weights, dtype=self._dtype))
+                              else torch.as_tensor(label_weights, dtype=self._tdtype))
         self._from_logits = from_logits
         self._built = False
         if multi_label:
@@ -72,7 +72,7 @@ class AUC(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = to_tensor(y_pred, dtype=self._dtype)
+        y_pred = to_tensor(y_pred, dtype=self._tdtype)
         if not self._built:
             self._build(tuple(y_pred.shape))
         self._follow_device(y_pred)

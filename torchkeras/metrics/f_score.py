@@ -42,8 +42,8 @@ class FBetaScore(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = to_tensor(y_pred, dtype=self._dtype)
-        y_true = to_tensor(y_true, dtype=self._dtype, device=y_pred.device)
+        y_pred = to_tensor(y_pred, dtype=self._tdtype)
+        y_true = to_tensor(y_true, dtype=self._tdtype, device=y_pred.device)
         if not self._built:
             self._build(tuple(y_true.shape), tuple(y_pred.shape))
         self._follow_device(y_pred)
@@ -53,9 +53,9 @@ class FBetaScore(Metric):
             y_pred = (y_pred >= top) & (torch.abs(y_pred) > 1e-9)
         else:
             y_pred = y_pred > self.threshold
-        y_pred = y_pred.to(self._dtype)
+        y_pred = y_pred.to(self._tdtype)
         if sample_weight is not None:
-            sample_weight = to_tensor(sample_weight, dtype=self._dtype, device=y_pred.device)
+            sample_weight = to_tensor(sample_weight, dtype=self._tdtype, device=y_pred.device)
 
         def wsum(val):
             if sample_weight is not None:
@@ -69,7 +69,7 @@ class FBetaScore(Metric):
 
     def result(self):
         if not self._built:
-            return torch.zeros((), dtype=self._dtype)
+            return torch.zeros((), dtype=self._tdtype)
         tp = self.true_positives
         precision = tp / (tp + self.false_positives + EPSILON)
         recall = tp / (tp + self.false_negatives + EPSILON)

@@ -3,6 +3,7 @@
 State lives in torch tensors on the device of the data: update_state never calls .item() or
 otherwise syncs the host, so a training loop can update metrics every step for free."""
 
+import numpy as np
 import torch
 
 from ..losses._utils import (
@@ -17,58 +18,126 @@ from ..losses._utils import (
 from ..losses.loss import auto_name
 
 
+def _assign(var, value):
+    with torch.no_grad():
+        var.copy_(torch.as_tensor(value, dtype=var.dtype, device=var.device)
+                  if not isinstance(value, torch.Tensor) else value)
+    return var
+
+
+def _bind_variable_methods(var):
+    """Keras metric variables answer `assign`/`assign_add`/`assign_sub`/`value` (users'
+    custom metrics write `self.total.assign(self.total + n)`); plain tensors keep the hot path
+    free of subclass dispatch, so the methods are attributes of the tensor itself."""
+    var.assign = lambda value: _assign(var, value)
+    var.assign_add = lambda value: _assign(var, var + value)
+    var.assign_sub = lambda value: _assign(var, var - value)
+    return var
+
+
 class Metric:
     """Stateful metric. Subclasses add state with `add_variable` and implement `update_state`,
     `result` (a scalar torch tensor, or a vector for multi-threshold metrics)."""
 
     def __init__(self, dtype=None, name=None):
         self.name = name or auto_name(self.__class__.__name__)
-        self._dtype = standardize_dtype(dtype)
+        # `_dtype` is Keras's string ("float32"); `_tdtype` the torch dtype the state uses.
+        self._tdtype = standardize_dtype(dtype)
+        self._dtype = dtype_name(self._tdtype)
         self._state_names = []
+        self._state_vars = []
         self._device = None
 
     @property
     def dtype(self):
-        return dtype_name(self._dtype)
+        return self._dtype
 
-    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
+        name = name or f"variable_{len(self._state_vars)}"
+        tdtype = standardize_dtype(dtype) if dtype is not None else self._tdtype
+        value = torch.zeros(tuple(shape), dtype=tdtype, device=self._device)
         if initializer not in ("zeros", None):
-            raise ValueError(f"Only the 'zeros' initializer is supported for metric state. "
-                             f"Received: initializer={initializer!r}")
-        name = name or f"variable_{len(self._state_names)}"
-        value = torch.zeros(tuple(shape), dtype=standardize_dtype(dtype or self._dtype),
-                            device=self._device)
-        setattr(self, name, value)
+            init = initializer
+            if isinstance(init, str):
+                from .. import initializers
+
+                init = initializers.get(init)
+            if getattr(init, "__class__", type).__name__ != "Zeros":
+                with torch.no_grad():
+                    value.copy_(torch.as_tensor(
+                        np.asarray(init(tuple(shape), dtype=dtype_name(tdtype))),
+                        dtype=tdtype))
+        _bind_variable_methods(value)
+        value._metric_variable_name = name
+        # The built-in metrics read their state as attributes named after the variable.
+        if not hasattr(type(self), name):
+            setattr(self, name, value)
         self._state_names.append(name)
+        self._state_vars.append(value)
         return value
 
     add_weight = add_variable
 
     @property
     def variables(self):
-        own = [getattr(self, n) for n in self._state_names]
+        own = list(self._state_vars)
         for sub in self.__dict__.values():
             if isinstance(sub, Metric):
                 own.extend(sub.variables)
         return own
 
     def _follow_device(self, tensor):
-        """Move the state to the data's device (only when it changes; no host sync)."""
+        """Move the state to the data's device (only when it changes; no host sync). The move is
+        in place (`.data`), so references held elsewhere (a subclass attribute) follow."""
         device = tensor.device
         if self._device != device:
             self._device = device
-            for n in self._state_names:
-                setattr(self, n, getattr(self, n).to(device))
+            for var in self._state_vars:
+                var.data = var.data.to(device)
 
     def reset_state(self):
-        for n in self._state_names:
-            getattr(self, n).zero_()
+        for var in self._state_vars:
+            var.zero_()
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
 
     def result(self):
         raise NotImplementedError
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """Keras's functional form: returns the updated copies, leaving this metric's state."""
+        self._check_stateless_variables(metric_variables)
+        saved = [v.detach().clone() for v in self._state_vars]
+        try:
+            for var, value in zip(self._state_vars, metric_variables):
+                _assign(var, value)
+            self.update_state(*args, **kwargs)
+            return [v.detach().clone() for v in self._state_vars]
+        finally:
+            for var, value in zip(self._state_vars, saved):
+                _assign(var, value)
+
+    def stateless_result(self, metric_variables):
+        self._check_stateless_variables(metric_variables)
+        saved = [v.detach().clone() for v in self._state_vars]
+        try:
+            for var, value in zip(self._state_vars, metric_variables):
+                _assign(var, value)
+            return self.result()
+        finally:
+            for var, value in zip(self._state_vars, saved):
+                _assign(var, value)
+
+    def stateless_reset_state(self):
+        return [torch.zeros_like(v) for v in self._state_vars]
+
+    def _check_stateless_variables(self, metric_variables):
+        if len(metric_variables) != len(self._state_vars):
+            raise ValueError(
+                "Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
+                f"{self.__class__.__name__}().variables. Received list with length "
+                f"{len(metric_variables)}, but expected {len(self._state_vars)} variables.")
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
@@ -112,9 +181,9 @@ class Sum(Metric):
         self.add_variable((), name="total")
 
     def update_state(self, values, sample_weight=None):
-        values = to_tensor(values, dtype=self._dtype)
+        values = to_tensor(values, dtype=self._tdtype)
         self._follow_device(values)
-        values, _ = reduce_to_samplewise_values(values, sample_weight, torch.sum, self._dtype)
+        values, _ = reduce_to_samplewise_values(values, sample_weight, torch.sum, self._tdtype)
         self.total.add_(values.sum())
 
     def result(self):
@@ -128,15 +197,15 @@ class Mean(Metric):
         self.add_variable((), name="count")
 
     def update_state(self, values, sample_weight=None):
-        values = to_tensor(values, dtype=self._dtype)
+        values = to_tensor(values, dtype=self._tdtype)
         self._follow_device(values)
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, torch.mean,
-                                                            self._dtype)
+                                                            self._tdtype)
         self.total.add_(values.sum())
         if sample_weight is not None:
             self.count.add_(sample_weight.sum())
         else:
-            self.count.add_(float(values.shape[0]) if values.dim() >= 1 else 1.0)
+            self.count.add_(values.shape[0] if values.dim() >= 1 else 1)
 
     def result(self):
         return divide_no_nan(self.total, self.count)
@@ -158,7 +227,7 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        if sample_weight is None and self._dtype is torch.float32 and not self._fn_kwargs:
+        if sample_weight is None and self._tdtype is torch.float32 and not self._fn_kwargs:
             count_fn = MATCH_COUNTS.get(self._fn)
             if count_fn is not None:
                 matches = count_fn(y_true, y_pred)
@@ -172,7 +241,7 @@ class MeanMetricWrapper(Mean):
         y_true = to_tensor(y_true, device=y_pred.device)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if (mask is None and sample_weight is None and type(values) is torch.Tensor
-                and values.dim() == 1 and values.dtype is self._dtype and not values.__dict__):
+                and values.dim() == 1 and values.dtype is self._tdtype and not values.__dict__):
             # The per-step common case: what Mean.update_state does for unweighted per-sample
             # values, without its general weighting and reduction steps.
             self._follow_device(values)
@@ -182,8 +251,8 @@ class MeanMetricWrapper(Mean):
         if mask is not None:
             mask = to_tensor(mask, device=values.device)
         if sample_weight is not None:
-            sample_weight = to_tensor(sample_weight, dtype=self._dtype, device=values.device)
-        sample_weight = apply_mask(sample_weight, mask, self._dtype, "sum")
+            sample_weight = to_tensor(sample_weight, dtype=self._tdtype, device=values.device)
+        sample_weight = apply_mask(sample_weight, mask, self._tdtype, "sum")
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

@@ -60,8 +60,8 @@ class RootMeanSquaredError(Mean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = to_tensor(y_pred, dtype=self._dtype)
-        y_true = to_tensor(y_true, dtype=self._dtype, device=y_pred.device)
+        y_pred = to_tensor(y_pred, dtype=self._tdtype)
+        y_true = to_tensor(y_true, dtype=self._tdtype, device=y_pred.device)
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return super().update_state(torch.square(y_pred - y_true), sample_weight=sample_weight)
 

@@ -1,5 +1,6 @@
 """Model: a Layer with Keras's training API (Trainer); `Model(inputs, outputs)` builds a Functional."""
 
+import numpy as np
 import torch
 
 from torchkeras import config
@@ -60,6 +61,13 @@ class Model(Trainer, Layer):
             return super()._run_call(inputs, args, kwargs)
         finally:
             ctx.explicit_training = prev
+
+    def _convert_input(self, x):
+        # String data (for an `Input(dtype="string")`) stays a numpy array: torch has no string tensor,
+        # and the string preprocessing layers take numpy arrays.
+        if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+            return x
+        return super()._convert_input(x)
 
     # -- saving (Keras's model methods; the work is in torchkeras.saving) ------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):

@@ -35,7 +35,15 @@ def dtype_of(dtype):
         dtype = "float32"
     if dtype == "int":
         dtype = "int32"
+    name = getattr(dtype, "name", dtype)
+    if name in _EXTRA_DTYPES:
+        return _EXTRA_DTYPES[name]
     return torch_dtype(dtype)
+
+
+# Dtypes Keras allows beyond the layer dtypes the functional API knows.
+_EXTRA_DTYPES = {"uint16": torch.uint16, "uint32": torch.uint32, "uint64": torch.uint64,
+                 "complex64": torch.complex64, "complex128": torch.complex128}
 
 
 def floatx_dtype():
@@ -63,7 +71,8 @@ def tensor(x, dtype=None, like=None):
                 dtype = torch.int32
         if arr.dtype.kind not in "biuf" and arr.dtype.kind != "c":
             raise TypeError(f"Cannot convert {x!r} (dtype {arr.dtype}) to a tensor: expected numbers or booleans.")
-        t = torch.from_numpy(np.ascontiguousarray(arr))
+        # ascontiguousarray turns 0-d arrays into 1-d ones: restore the shape.
+        t = torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape))
         if like is not None and isinstance(like, torch.Tensor):
             t = t.to(like.device)
     if dtype is not None and t.dtype != dtype:
@@ -100,3 +109,33 @@ def axes(axis):
     if isinstance(axis, (list, tuple)):
         return tuple(int(a) for a in axis)
     return int(axis)
+
+
+def promote(*xs):
+    """Tensors of Keras's result dtype for `xs` (Python scalars are weak, as in Keras)."""
+    from torchkeras.ops._dtypes import dtype_of_value, result_type
+    like = next((x for x in xs if isinstance(x, torch.Tensor)), None)
+    dt = dtype_of(result_type(*(dtype_of_value(x) if isinstance(x, (bool, int, float, torch.Tensor))
+                                else dtype_of_value(tensor(x)) for x in xs)))
+    out = []
+    for x in xs:
+        t = x if isinstance(x, torch.Tensor) else tensor(x, like=like)
+        if like is not None and t.device != like.device:
+            t = t.to(like.device)
+        out.append(t.to(dt))
+    return out
+
+
+def result_dtype(*xs):
+    """Keras's result torch dtype for values `xs`."""
+    from torchkeras.ops._dtypes import dtype_of_value, result_type
+    return dtype_of(result_type(*(dtype_of_value(x) for x in xs)))
+
+
+def norm_axis(axis, ndim):
+    """A tuple of non-negative axes (all axes for None)."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) % max(ndim, 1) for a in axis)
+    return (int(axis) % max(ndim, 1),)

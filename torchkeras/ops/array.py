@@ -158,7 +158,30 @@ def pad(x, pad_width, mode="constant", constant_values=None):
         return torch.nn.functional.pad(x, flat, value=constant_values or 0)
     if constant_values is not None:
         raise ValueError(f"pad: `constant_values` is only used with mode='constant'; received mode={mode!r}.")
-    return torch.nn.functional.pad(x, flat, mode={"symmetric": "replicate"}.get(mode, mode))
+    if mode not in ("reflect", "symmetric", "edge", "wrap"):
+        raise ValueError(f"pad: `mode` must be one of 'constant', 'reflect', 'symmetric', 'edge', 'wrap'. "
+                         f"Received: mode={mode!r}")
+    # Gather along each axis with numpy's index rule for the mode (any rank, any axis).
+    for axis, (before, after) in enumerate(widths):
+        if before or after:
+            idx = _pad_index(x.shape[axis], int(before), int(after), mode, x.device)
+            x = torch.index_select(x, axis, idx)
+    return x
+
+
+def _pad_index(n, before, after, mode, device):
+    i = torch.arange(-before, n + after, device=device)
+    if mode == "edge":
+        return i.clamp(0, n - 1)
+    if mode == "wrap":
+        return i % n
+    if mode == "reflect":
+        period = 2 * (n - 1) if n > 1 else 1
+        i = i.abs() % period
+        return torch.where(i >= n, period - i, i)
+    period = 2 * n
+    i = torch.where(i < 0, -i - 1, i) % period
+    return torch.where(i >= n, period - 1 - i, i)
 
 
 @op
@@ -181,7 +204,10 @@ def ones(shape, dtype=None):
 
 
 def full(shape, fill_value, dtype=None):
-    return torch.full(_shape(shape), fill_value, dtype=dtype_of(dtype) or tensor(fill_value).dtype)
+    dtype = dtype_of(dtype) or floatx_dtype()
+    if isinstance(fill_value, (bool, int, float)):
+        return torch.full(_shape(shape), fill_value, dtype=dtype)
+    return torch.broadcast_to(tensor(fill_value).to(dtype), _shape(shape)).clone()
 
 
 def eye(N, M=None, k=0, dtype=None):

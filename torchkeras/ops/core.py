@@ -9,12 +9,14 @@ from torchkeras.keras_tensor import KerasTensor
 from torchkeras.ops._common import dtype_of, op, tensor
 
 
-def convert_to_tensor(x, dtype=None, sparse=None):
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """A torch tensor (Python floats become floatx, as Keras); symbolic tensors pass through."""
     if isinstance(x, KerasTensor):
         return x if dtype is None else cast(x, dtype)
     if sparse:
         raise ValueError("convert_to_tensor: torchkeras has no sparse tensors; pass sparse=None or False.")
+    if ragged:
+        raise ValueError("convert_to_tensor: torchkeras has no ragged tensors; pass ragged=None or False.")
     return tensor(x, dtype)
 
 
@@ -76,3 +78,79 @@ def slice(inputs, start_indices, shape):
     index = tuple(builtins.slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))
     return inputs[index]
 
+
+
+@op
+def saturate_cast(x, dtype):
+    """Cast with the values first clipped to the range of `dtype` (no integer wrap-around)."""
+    x = tensor(x)
+    target = dtype_of(dtype)
+    if target == torch.bool or x.dtype == torch.bool:
+        return x.to(target)
+    info = torch.finfo(target) if target.is_floating_point else torch.iinfo(target)
+    lo, hi = info.min, info.max
+    if x.is_floating_point():
+        src = torch.finfo(x.dtype)
+        lo, hi = builtins.max(lo, src.min), builtins.min(hi, src.max)
+        # The bounds of a wide int type are not representable in x's float type: clip to the
+        # largest float below them instead, so the cast cannot overflow.
+        lo_t = torch.tensor(lo, dtype=x.dtype)
+        hi_t = torch.tensor(hi, dtype=x.dtype)
+        if not target.is_floating_point:
+            if float(hi_t) > hi:
+                hi_t = torch.nextafter(hi_t, torch.tensor(0, dtype=x.dtype))
+            if float(lo_t) < lo:
+                lo_t = torch.nextafter(lo_t, torch.tensor(0, dtype=x.dtype))
+        return torch.clamp(x, lo_t.item(), hi_t.item()).to(target)
+    src = torch.iinfo(x.dtype)
+    return torch.clamp(x, builtins.max(lo, src.min), builtins.min(hi, src.max)).to(target)
+
+
+@op
+def scatter(indices, values, shape):
+    """A zero tensor of `shape` with `values` added at `indices` (duplicates accumulate)."""
+    values = tensor(values)
+    indices = tensor(indices, like=values).to(torch.int64)
+    shape = tuple(int(d) for d in shape)
+    out = torch.zeros(shape, dtype=values.dtype, device=values.device)
+    k = indices.shape[-1]
+    flat_idx = indices.reshape(-1, k)
+    vals = values.reshape((-1,) + shape[k:])
+    out.index_put_(tuple(flat_idx.T), vals, accumulate=True)
+    return out
+
+
+@op
+def scatter_update(inputs, indices, updates, reduction=None):
+    """`inputs` with the entries (or slices) at `indices` replaced by `updates`, or combined with them
+    by `reduction` ('add', 'max', 'min', 'mul')."""
+    inputs = tensor(inputs)
+    indices = tensor(indices, like=inputs).to(torch.int64)
+    updates = tensor(updates, like=inputs).to(inputs.dtype)
+    idx = tuple(indices.T)
+    out = inputs.clone()
+    if reduction is None:
+        out[idx] = updates
+    elif reduction == "add":
+        out.index_put_(idx, updates, accumulate=True)
+    elif reduction in ("max", "min", "mul"):
+        combine = {"max": torch.maximum, "min": torch.minimum, "mul": torch.mul}[reduction]
+        # Sequential application handles duplicate indices (each op is associative).
+        for i in range(indices.shape[0]):
+            pos = tuple(indices[i])
+            out[pos] = combine(out[pos], updates[i])
+    else:
+        raise ValueError(f"Unsupported reduction: {reduction}. Expected one of None, 'add', 'max', 'min', 'mul'.")
+    return out
+
+
+@op
+def slice_update(inputs, start_indices, updates):
+    inputs = tensor(inputs)
+    updates = tensor(updates, like=inputs).to(inputs.dtype)
+    start = [int(s) for s in (start_indices.tolist() if isinstance(start_indices, torch.Tensor)
+                              else start_indices)]
+    index = tuple(builtins.slice(s, s + n) for s, n in zip(start, updates.shape))
+    out = inputs.clone()
+    out[index] = updates
+    return out

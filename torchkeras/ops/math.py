@@ -79,7 +79,14 @@ def _both(a, b):
 
 @op
 def round(x, decimals=0):
-    return torch.round(tensor(x), decimals=decimals)
+    x = tensor(x)
+    if not x.is_floating_point():
+        # Integers round to themselves, or to multiples of 10**-decimals for negative decimals.
+        if decimals >= 0:
+            return x.clone()
+        scale = 10 ** (-decimals)
+        return (torch.round(x.to(torch.float64) / scale) * scale).to(x.dtype)
+    return torch.round(x, decimals=decimals)
 
 
 @op
@@ -122,21 +129,35 @@ def _all_dims(x, axis):
     return axis if isinstance(axis, tuple) else (axis,)
 
 
+def _acc_dtype(dt):
+    """Keras accumulates narrow ints (and bools) of sums and products in 32 bits."""
+    if dt in (torch.bool, torch.int8, torch.int16):
+        return torch.int32
+    if dt in (torch.uint8, torch.uint16):
+        return torch.uint32
+    return dt
+
+
+def _widen(x):
+    # torch has few uint32 kernels: accumulate small ints in int64, cast back after.
+    return x.to(torch.int64) if not (x.is_floating_point() or x.is_complex()) else x
+
+
 @op
 def sum(x, axis=None, keepdims=False):
     x = tensor(x)
-    if x.dtype == torch.bool:
-        x = x.to(torch.int32)
-    return torch.sum(x, dim=_all_dims(x, axis), keepdim=keepdims).to(x.dtype)
+    if x.dtype == torch.float32 or x.dtype == torch.int32:
+        return torch.sum(x, dim=_all_dims(x, axis), keepdim=keepdims)
+    return torch.sum(_widen(x), dim=_all_dims(x, axis), keepdim=keepdims).to(_acc_dtype(x.dtype))
 
 
 @op
 def prod(x, axis=None, keepdims=False, dtype=None):
     x = tensor(x)
-    out = x
+    out = _widen(x)
     for d in sorted(_all_dims(x, axis), reverse=True):
         out = torch.prod(out, dim=d, keepdim=keepdims)
-    return out.to(dtype_of(dtype) or x.dtype)
+    return out.to(dtype_of(dtype) or _acc_dtype(x.dtype))
 
 
 @op
@@ -219,7 +240,7 @@ def cumsum(x, axis=None, dtype=None):
     x = tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
-    return torch.cumsum(x, dim=int(axis)).to(dtype_of(dtype) or x.dtype)
+    return torch.cumsum(_widen(x), dim=int(axis)).to(dtype_of(dtype) or _cum_dtype(x.dtype))
 
 
 @op
@@ -227,4 +248,9 @@ def cumprod(x, axis=None, dtype=None):
     x = tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
-    return torch.cumprod(x, dim=int(axis)).to(dtype_of(dtype) or x.dtype)
+    return torch.cumprod(_widen(x), dim=int(axis)).to(dtype_of(dtype) or _cum_dtype(x.dtype))
+
+
+def _cum_dtype(dt):
+    # Running sums keep the input dtype (as Keras), except that bools count in int32.
+    return torch.int32 if dt == torch.bool else dt

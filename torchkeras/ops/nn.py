@@ -100,7 +100,9 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 
 
 @op
-def multi_hot(inputs, num_classes, axis=-1, dtype=None):
+def multi_hot(inputs, num_classes, axis=-1, dtype=None, sparse=False):
+    if sparse:
+        raise ValueError("multi_hot: torchkeras has no sparse tensors; pass sparse=False.")
     out = one_hot(inputs, num_classes, dtype=dtype)
     return torch.amax(out, dim=-2) if out.dim() > 1 else out
 
@@ -152,9 +154,46 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 
 @op
-def moments(x, axes, keepdims=False):
+def moments(x, axes, keepdims=False, synchronized=False):
     x = float_input(x)
     dims = tuple(axes) if isinstance(axes, (list, tuple)) else (int(axes),)
     mean = torch.mean(x, dim=dims, keepdim=True)
     variance = torch.mean(torch.square(x - mean), dim=dims, keepdim=keepdims)
     return (mean if keepdims else torch.squeeze(mean, dims)), variance
+
+
+# keras.ops.nn also holds the ops defined in these modules.
+from torchkeras.ops.conv import (  # noqa: E402,F401
+    adaptive_average_pool,
+    adaptive_max_pool,
+    average_pool,
+    conv,
+    conv_transpose,
+    depthwise_conv,
+    max_pool,
+    separable_conv,
+)
+from torchkeras.ops.ctc import ctc_decode, ctc_loss  # noqa: E402,F401
+from torchkeras.ops.nn_extra import (  # noqa: E402,F401
+    batch_normalization,
+    celu,
+    depth_to_space,
+    dot_product_attention,
+    fold,
+    glu,
+    hard_shrink,
+    hard_tanh,
+    layer_normalization,
+    polar,
+    psnr,
+    rms_normalization,
+    soft_shrink,
+    space_to_depth,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
+    tanh_shrink,
+    threshold,
+    unfold,
+)

@@ -2,20 +2,26 @@
 
 from torchkeras.optimizers import schedules
 from torchkeras.optimizers.adadelta import Adadelta
+from torchkeras.optimizers.adafactor import Adafactor
 from torchkeras.optimizers.adagrad import Adagrad
 from torchkeras.optimizers.adam import Adam
 from torchkeras.optimizers.adamax import Adamax
 from torchkeras.optimizers.adamw import AdamW
 from torchkeras.optimizers.base_optimizer import Optimizer
 from torchkeras.optimizers.ftrl import Ftrl
+from torchkeras.optimizers.lamb import Lamb
 from torchkeras.optimizers.lion import Lion
+from torchkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchkeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from torchkeras.optimizers.muon import Muon
 from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.rmsprop import RMSprop
+from torchkeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from torchkeras.optimizers.sgd import SGD
 from torchkeras.utils import serialization as _serialization
 
 ALL_OBJECTS = {Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion,
-               Ftrl}
+               Ftrl, Adafactor, Lamb, Muon, ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer}
 # Keras resolves built-in names case-insensitively ("adam", "Adam", "RMSprop", "rmsprop").
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
@@ -63,4 +69,5 @@ def get(identifier):
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "Nadam", "Lion", "Ftrl", "schedules", "serialize", "deserialize", "get"]
+           "Nadam", "Lion", "Ftrl", "Adafactor", "Lamb", "Muon", "ScheduleFreeAdamW",
+           "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap", "schedules", "serialize", "deserialize", "get"]

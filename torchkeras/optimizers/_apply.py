@@ -213,6 +213,8 @@ class ApplyMixin:
                 self._update(dt_params, dt_grads, states, dt(lr), dt(local_step), dt)
 
     def _clip_gradients(self, grads):
+        if grads and not isinstance(grads[0], torch.Tensor):  # Keras accepts arrays here too
+            grads = [torch.as_tensor(np.asarray(g)) for g in grads]
         if self.clipnorm and self.clipnorm > 0:
             c = f32(self.clipnorm).item()
             norms = torch._foreach_norm(grads)

@@ -90,12 +90,27 @@ def all_passes(opt):
 
 
 def init_param_state(opt, p):
+    """A slot's init is a number (a tensor like `p`) or a callable `init(p)` giving the slot's
+    tensor, or None where Keras creates no such slot for this variable (Adafactor's factored
+    moments of a vector, Muon's velocity of a matrix)."""
     st = opt.state[p]
     for one_pass in all_passes(opt):
         for name, init in one_pass:
-            if name not in st:
+            if name in st:
+                continue
+            if callable(init):
+                value = init(p)
+                if value is not None:
+                    st[name] = value
+            else:
                 st[name] = torch.full_like(p, init, memory_format=torch.preserve_format,
                                            requires_grad=False)
+
+
+def slots_of(opt, p, one_pass):
+    """The names of `one_pass` that this parameter has, in Keras's order."""
+    st = opt.state[p]
+    return [name for name, _ in one_pass if name in st]
 
 
 def register(opt, pairs):
@@ -119,7 +134,7 @@ def variables(opt):
         out.append(torch.tensor(float(opt.learning_rate), dtype=torch.float32))
     for one_pass in all_passes(opt):
         for p in opt._params:
-            for name, _ in one_pass:
+            for name in slots_of(opt, p, one_pass):
                 out.append(opt.state[p][name])
     for value in opt._scalars.values():
         out.append(torch.tensor(value))
@@ -137,7 +152,9 @@ def load_extra_state(opt, extra):
         opt._scalars[k] = type(opt._scalars.get(k, f32(0)))(v)
 
 
-def _to_keras(opt, p, tensor):
+def _to_keras(opt, p, tensor, name=None):
+    if name in getattr(opt, "_keras_layout_slots", ()):
+        return tensor
     view = opt._views.get(id(p))
     fn = getattr(view, "to_keras", None)
     return fn(tensor) if fn is not None else tensor
@@ -150,8 +167,8 @@ def keras_layout_variables(opt):
         out.append(np.asarray(float(opt.learning_rate), dtype=np.float32))
     for one_pass in all_passes(opt):
         for p in opt._params:
-            for name, _ in one_pass:
-                out.append(_to_keras(opt, p, opt.state[p][name]).detach().cpu().numpy())
+            for name in slots_of(opt, p, one_pass):
+                out.append(_to_keras(opt, p, opt.state[p][name], name).detach().cpu().numpy())
     for value in opt._scalars.values():
         out.append(np.asarray(value))
     return out
@@ -174,10 +191,12 @@ def load_keras_layout_variables(opt, store):
     with torch.no_grad():
         for one_pass in all_passes(opt):
             for p in opt._params:
-                for name, _ in one_pass:
+                for name in slots_of(opt, p, one_pass):
                     slot = opt.state[p][name]
                     value = torch.as_tensor(next(values))
                     view = opt._views.get(id(p))
+                    if name in getattr(opt, "_keras_layout_slots", ()):
+                        view = None
                     if view is not None and hasattr(view, "to_torch"):
                         value = view.to_torch(value)
                     slot.copy_(value)

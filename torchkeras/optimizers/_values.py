@@ -54,7 +54,9 @@ class LearningRateValue(float):
 
     @property
     def value(self):
-        return float(self)
+        # Keras's `learning_rate.value` is a float32 tensor: `lr.value == 0.01` compares in
+        # float32 (a Python float of the rounded value would not equal 0.01).
+        return torch.tensor(float(self), dtype=torch.float32)
 
     @property
     def dtype(self):

@@ -13,7 +13,7 @@ import zipfile
 
 import h5py
 
-from torchkeras.saving import serialization_lib, weights_h5
+from torchkeras.saving import assets, integrity, serialization_lib, weights_h5
 from torchkeras.utils import serialization as _ser
 
 CONFIG = "config.json"
@@ -53,21 +53,25 @@ def _members(model, include_optimizer=True):
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "torchkeras_version": __version__}
     buf = io.BytesIO()
-    with h5py.File(buf, "w") as f:
+    with h5py.File(buf, "w", **integrity.h5_create_kwargs()) as f:
         weights_h5.write_weights(model, f, include_optimizer=include_optimizer)
-    return {METADATA: json.dumps(metadata).encode(), CONFIG: config_json.encode(), WEIGHTS: buf.getvalue()}
+    members = {METADATA: json.dumps(metadata).encode(), CONFIG: config_json.encode(),
+               WEIGHTS: integrity.seal_bytes(buf.getvalue())}
+    members.update(assets.collect(model))  # assets/<path>/... (lookup vocabularies), as Keras writes them
+    return members
 
 
 def write_zip(model, fileobj, include_optimizer=True):
     members = _members(model, include_optimizer)
     with zipfile.ZipFile(fileobj, "w") as zf:
-        for name in (METADATA, CONFIG, WEIGHTS):
+        for name in members:
             zf.writestr(name, members[name])
 
 
 def write_dir(model, dirpath, include_optimizer=True):
     os.makedirs(dirpath, exist_ok=True)
     for name, data in _members(model, include_optimizer).items():
+        os.makedirs(os.path.dirname(os.path.join(dirpath, name)), exist_ok=True)
         with open(os.path.join(dirpath, name), "wb") as f:
             f.write(data)
 
@@ -89,12 +93,11 @@ def read_members(filepath, names=(CONFIG, WEIGHTS)):
             with open(path, "rb") as f:
                 out[name] = f.read()
         return out
+    # every member's CRC-32 and name, metadata included, before anything is parsed
+    integrity.check_zip(filepath, f"The file {filepath!r}")
     try:
         with zipfile.ZipFile(filepath, "r") as zf:
             listed = set(zf.namelist())
-            bad = zf.testzip()  # every member's CRC, metadata included
-            if bad is not None:
-                raise _corrupt(filepath, f"member {bad} fails its checksum")
             for name in names:
                 if name not in listed:
                     raise _corrupt(filepath, f"the archive has no {name}")
@@ -119,6 +122,9 @@ def parse_config(filepath, data):
 
 
 def open_weights(filepath, data):
+    where = f"The weights ({WEIGHTS}) inside {filepath!r}"
+    if not integrity.check_h5_bytes(data, where):
+        integrity.probe_h5(data, where)
     try:
         return h5py.File(io.BytesIO(data), "r")
     except OSError as err:
@@ -134,7 +140,26 @@ def load_zip(filepath, custom_objects=None, compile=True, safe_mode=True):
                                                        safe_mode=safe_mode)
     with open_weights(filepath, members[WEIGHTS]) as f:
         weights_h5.read_weights(model, f, source=repr(filepath))
+    assets.restore(model, read_assets(filepath))
     return model
+
+
+def read_assets(filepath):
+    """{member name: bytes} of the `assets/` members of a .keras zip or directory."""
+    out = {}
+    if os.path.isdir(filepath):
+        root = os.path.join(filepath, "assets")
+        for dirpath, _, files in os.walk(root):
+            for name in files:
+                full = os.path.join(dirpath, name)
+                with open(full, "rb") as f:
+                    out["assets/" + os.path.relpath(full, root).replace(os.sep, "/")] = f.read()
+        return out
+    with zipfile.ZipFile(filepath, "r") as zf:
+        for info in zf.infolist():
+            if info.filename.startswith("assets/") and not info.is_dir() and info.file_size <= _MAX_MEMBER:
+                out[info.filename] = zf.read(info.filename)
+    return out
 
 
 def load_weights_from_zip(model, filepath, skip_mismatch=False):

@@ -13,7 +13,7 @@ import warnings
 import h5py
 import numpy as np
 
-from torchkeras.saving import serialization_lib
+from torchkeras.saving import integrity, serialization_lib
 from torchkeras.saving.legacy_config import is_keras2_version, upgrade_legacy_config
 from torchkeras.saving.weights_h5 import variable_to_numpy
 
@@ -79,7 +79,8 @@ def write_weights_group(group, model):
         names = _unique_names(variables)
         write_name_list(sub, "weight_names", names)
         for name, v in zip(names, variables):
-            sub.create_dataset(name, data=variable_to_numpy(v))
+            value = variable_to_numpy(v)
+            sub.create_dataset(name, data=value, **integrity.dataset_kwargs(value))
 
 
 def _training_config(model):
@@ -114,7 +115,7 @@ def write_model(model, h5file, include_optimizer=True):
         names = [f"{opt.name}/iteration"] + [f"{opt.name}/variable_{i}" for i in range(1, len(values))]
         write_name_list(group, "weight_names", names)
         for name, value in zip(names, values):
-            group.create_dataset(name, data=value)
+            group.create_dataset(name, data=value, **integrity.dataset_kwargs(np.asarray(value)))
 
 
 # ---------------------------------------------------------------------------------- reading

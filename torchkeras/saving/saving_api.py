@@ -14,7 +14,7 @@ import zipfile
 
 import h5py
 
-from torchkeras.saving import keras_zip, legacy_h5, weights_h5
+from torchkeras.saving import integrity, keras_zip, legacy_h5, weights_h5
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _LEGACY_EXT = (".h5", ".hdf5")
@@ -78,8 +78,10 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
                       "`model.save('my_model.keras')`.", stacklevel=2)
         if not _proceed(filepath, overwrite):
             return
-        with atomic_target(filepath) as tmp, h5py.File(tmp, "w") as f:
-            legacy_h5.write_model(model, f, include_optimizer=include_optimizer)
+        with atomic_target(filepath) as tmp:
+            with h5py.File(tmp, "w", **integrity.h5_create_kwargs()) as f:
+                legacy_h5.write_model(model, f, include_optimizer=include_optimizer)
+            integrity.seal(tmp)
         return
     if zipped and not filepath.endswith(".keras"):
         raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for "
@@ -102,8 +104,9 @@ def _kind(filepath):
     if os.path.isdir(filepath):
         return "dir"
     with open(filepath, "rb") as f:
-        head = f.read(8)
-    if head == _HDF5_MAGIC:
+        head = f.read(integrity.USERBLOCK + 8)
+    if head[:8] == _HDF5_MAGIC or head[integrity.USERBLOCK:] == _HDF5_MAGIC \
+            or head.startswith(b"TORCHKERAS-SHA256"):
         return "h5"
     if head[:2] == b"PK" or zipfile.is_zipfile(filepath):
         return "zip"
@@ -116,14 +119,42 @@ def _exists(filepath):
                          "`.keras` zip file, a `.weights.h5` file or a legacy `.h5` file.")
 
 
+def _naming_the_file(filepath, what):
+    """Any failure while reading a file becomes an error that names the file (never a raw library error)."""
+    def wrap(fn):
+        def run(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except integrity.CorruptFileError:
+                raise
+            except (ValueError, TypeError) as e:
+                if filepath in str(e) or repr(filepath) in str(e):
+                    raise
+                raise integrity.CorruptFileError(f"Cannot {what} {filepath!r}: {e}") from e
+            except FileNotFoundError:
+                raise
+            except (KeyError, IndexError, AttributeError, RuntimeError, OSError, NotImplementedError,
+                    OverflowError, RecursionError, LookupError, EOFError, ArithmeticError) as e:
+                raise integrity.CorruptFileError(
+                    f"Cannot {what} {filepath!r}: the file is corrupted or not a valid Keras file "
+                    f"({type(e).__name__}: {str(e)[:300]}).") from e
+        return run
+    return wrap
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved by torchkeras or real Keras (`.keras`, legacy `.h5`)."""
     filepath = _path(filepath)
     _exists(filepath)
+    return _naming_the_file(filepath, "load a model from")(_load_model)(filepath, custom_objects, compile, safe_mode)
+
+
+def _load_model(filepath, custom_objects, compile, safe_mode):
     kind = _kind(filepath)
     if kind in ("zip", "dir"):
         return keras_zip.load_zip(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
     if kind == "h5":
+        integrity.check_h5_file(filepath)
         try:
             return legacy_h5.load_model(filepath, custom_objects=custom_objects, compile=compile,
                                         safe_mode=safe_mode)
@@ -145,11 +176,13 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs)
         raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
     if not _proceed(filepath, overwrite):
         return
-    with atomic_target(filepath) as tmp, h5py.File(tmp, "w") as f:
-        if filepath.endswith(".weights.h5"):
-            weights_h5.write_weights(model, f)
-        else:
-            legacy_h5.write_weights_group(f, model)
+    with atomic_target(filepath) as tmp:
+        with h5py.File(tmp, "w", **integrity.h5_create_kwargs()) as f:
+            if filepath.endswith(".weights.h5"):
+                weights_h5.write_weights(model, f)
+            else:
+                legacy_h5.write_weights_group(f, model)
+        integrity.seal(tmp)
 
 
 def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
@@ -158,6 +191,10 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
     filepath = _path(filepath)
     _exists(filepath)
+    return _naming_the_file(filepath, "load weights from")(_load_weights)(model, filepath, skip_mismatch, by_name)
+
+
+def _load_weights(model, filepath, skip_mismatch, by_name):
     kind = _kind(filepath)
     if kind in ("zip", "dir"):
         if by_name:
@@ -167,6 +204,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     if kind != "h5":
         raise ValueError(f"Cannot load weights from {filepath!r}: it is not an HDF5 or `.keras` file (it may be "
                          "truncated or corrupted). TensorFlow checkpoints cannot be loaded.")
+    integrity.check_h5_file(filepath)
     try:
         with h5py.File(filepath, "r") as f:
             if legacy_h5.is_legacy_file(f):

@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 import torch
 
+from torchkeras.saving import integrity
 from torchkeras.saving._tree import object_name, own_variables, walk
 
 
@@ -64,10 +65,11 @@ def write_weights(model, h5file, include_optimizer=True):
             store = {}
             obj.save_own_variables(store)
             for key, value in store.items():
-                group.create_dataset(str(key), data=np.asarray(value))
+                value = np.asarray(value)
+                group.create_dataset(str(key), data=value, **integrity.dataset_kwargs(value))
             continue
         for i, value in enumerate(_values_of(obj)):
-            group.create_dataset(str(i), data=value)
+            group.create_dataset(str(i), data=value, **integrity.dataset_kwargs(value))
 
 
 # ---------------------------------------------------------------------------------- reading
@@ -144,8 +146,31 @@ def _check_layer(obj, path, stored):
                             f"the model, but the file's `{_join(path, 'vars')}/{key}` has shape "
                             f"{tuple(value.shape)}.")
             continue
+        kind_problem = _dtype_kind_problem(v, value)
+        if kind_problem:
+            problems.append(f"{_describe(obj, path)}: variable '{v.name}' {kind_problem} (dataset "
+                            f"`{_join(path, 'vars')}/{key}`).")
+            continue
         plan.append((v, value))
     return problems, plan
+
+
+def _dtype_kind_problem(v, value):
+    """Float weights must come from float data and integer ones from integers: a cast across kinds means the
+    file is not what it claims (a float kernel stored as int8 would load as silently wrong numbers)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return None
+    kind = np.dtype(dtype).kind
+    target = str(getattr(v, "dtype", "float32")).replace("torch.", "")
+    want_float = target.startswith(("float", "bfloat", "complex"))
+    if kind in "OSUV":
+        return f"is stored as {np.dtype(dtype)} data, not numbers"
+    if want_float and kind not in "fc":
+        return f"is {target} in the model, but the file stores it as {np.dtype(dtype)}"
+    if not want_float and kind in "fc":
+        return f"is {target} in the model, but the file stores it as {np.dtype(dtype)}"
+    return None
 
 
 def _check_optimizer(opt, path, stored):

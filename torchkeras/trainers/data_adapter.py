@@ -3,7 +3,8 @@
 Accepted: numpy arrays / torch tensors / anything with `__array__` (pandas), and lists, tuples or
 dicts of them; Python generators or iterators yielding `(x, y[, sample_weight])`; a torch
 `DataLoader` or (map-style) `Dataset`; a Keras-style `PyDataset`/`Sequence` (`__len__` and
-`__getitem__` returning whole batches).
+`__getitem__` returning whole batches); a `tf.data.Dataset` (the porting runner's emulation, or real
+TensorFlow's, iterated as numpy without importing TensorFlow).
 """
 
 import math
@@ -171,3 +172,29 @@ def warn_out_of_data():
     warnings.warn("Your input ran out of data; interrupting training. Make sure that your "
                   "dataset or generator can generate at least `steps_per_epoch * epochs` "
                   "batches.", stacklevel=3)
+
+
+def is_tf_dataset(x):
+    """A tf.data.Dataset, recognised by its type's module: the porting runner's emulation or real
+    TensorFlow's (which a user may pass when TensorFlow is installed; torchkeras never imports it)."""
+    module = type(x).__module__
+    return module.startswith("torchkeras.porting.tf.data") or (
+        module.startswith("tensorflow.") and hasattr(x, "as_numpy_iterator") and hasattr(x, "cardinality"))
+
+
+class TFDatasetIterable:
+    """A tf.data.Dataset as a re-iterable source of batches (a fresh pass per epoch); `len` is its
+    cardinality, a TypeError when infinite or unknown (as `len(dataset)` in TensorFlow)."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+        self._emulated = type(dataset).__module__.startswith("torchkeras.")
+
+    def __iter__(self):
+        return iter(self.dataset) if self._emulated else iter(self.dataset.as_numpy_iterator())
+
+    def __len__(self):
+        n = int(self.dataset.cardinality())
+        if n < 0:
+            raise TypeError("The dataset is infinite." if n == -1 else "The dataset length is unknown.")
+        return n

@@ -6,6 +6,8 @@ import math
 import numpy as np
 import torch
 
+from torchkeras import config
+
 from . import data_adapter as da
 from .tree import map_structure
 
@@ -106,7 +108,10 @@ class EpochIterator:
             if sample_weight is not None:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
             self.class_weighter = da.ClassWeighter(class_weight)
-        if isinstance(x, torch.utils.data.DataLoader) or _is_stream(x):
+        if da.is_tf_dataset(x):
+            self._reject_y(x, y, sample_weight, batch_size)
+            self.source = _IterableSource(da.TFDatasetIterable(x), device)
+        elif isinstance(x, torch.utils.data.DataLoader) or _is_stream(x):
             self._reject_y(x, y, sample_weight, batch_size)
             self.source = _IterableSource(x, device)
         elif isinstance(x, torch.utils.data.Dataset):
@@ -144,7 +149,9 @@ class EpochIterator:
 
     @property
     def steps(self):
-        return self.steps_per_epoch or self.num_batches
+        steps = self.steps_per_epoch or self.num_batches
+        cap = config.max_steps_per_epoch()
+        return min(steps, cap) if cap and steps else (steps or cap)
 
     def _weigh(self, batch):
         """Apply class_weight, then pack as Keras hands data to train_step: (x,), (x, y) or
@@ -164,13 +171,16 @@ class EpochIterator:
         With steps_per_epoch, Keras's rule: the batches form one stream across epochs; an epoch
         that reaches the end of the data stops there (with a warning) and the next epoch starts
         a fresh pass. A one-shot generator that runs out ends the training after that epoch."""
+        cap = config.max_steps_per_epoch()  # keras.config.set_max_steps_per_epoch
         if not self.steps_per_epoch:
             for step, batch in enumerate(self.source):
+                if cap and step >= cap:
+                    break
                 yield step, self._weigh(batch)
             return
         if self._stream is None:
             self._stream, self._seen = iter(self.source), 0
-        for step in range(self.steps_per_epoch):
+        for step in range(min(self.steps_per_epoch, cap) if cap else self.steps_per_epoch):
             if self.num_batches and self._seen >= self.num_batches:
                 da.warn_out_of_data()
                 break

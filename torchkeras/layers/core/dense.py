@@ -8,10 +8,14 @@ from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras import weight_layout as wl
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.quantizers import kernel_ops
+from torchkeras.quantizers.layer_saving import LoRAQuantSavingMixin, deserialize_quantization_config
+from torchkeras.quantizers.layer_support import LoRAQuantMixin, drop_variable, split_dtype
+from torchkeras.quantizers.quantizers import unpack_int4
 from torchkeras.utils.validation import positive_int
 
 
-class Dense(Layer):
+class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
     """Densely-connected layer.
 
     Args:
@@ -23,12 +27,28 @@ class Dense(Layer):
 
     Input shape: (batch, ..., input_dim). Output shape: (batch, ..., units).
     The torch module is `self.torch_module` (nn.Linear, weight = kernel.T).
+    LoRA (`lora_rank=` or `enable_lora(rank)`) and `quantize("int8" | "int4" | "float8")` follow
+    Keras 3.15 (variables, numerics, saving): see torchkeras/quantizers/layer_support.py.
     """
+
+    _lq_weight = "kernel"
+    _lq_lora = ("lora_kernel_a", "lora_kernel_b")
+    _lq_axis = 0
+    _lq_modes = ("int8", "int4", "float8")
+    _lq_quantizable = ("Dense",)
+    _lq_spec = {
+        None: ["kernel", "bias"],
+        "int8": ["kernel", "bias", "kernel_scale"],
+        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
+                   "outputs_grad_scale", "outputs_grad_amax_history"],
+    }
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
+        kwargs["dtype"], policy = split_dtype(kwargs.get("dtype"))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = positive_int(units, "units", self)
         self.activation = activations.get(activation)
@@ -39,9 +59,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        if lora_rank or quantization_config:
-            raise ValueError(f"Dense {self.name!r}: LoRA and quantization are not supported by torchkeras yet; "
-                             "pass lora_rank=None and quantization_config=None.")
+        self._lq_setup(lora_rank, lora_alpha, deserialize_quantization_config(quantization_config), policy)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
         if self._batch_input_shape is not None:
@@ -52,6 +70,7 @@ class Dense(Layer):
         if in_dim is None:
             raise ValueError(f"The last dimension of the input to Dense layer {self.name!r} must be defined. "
                              f"Received input_shape={input_shape}.")
+        self._orig_dims = (in_dim, self.units)
         self.torch_module = nn.Linear(in_dim, self.units, bias=self.use_bias, device=self._device_cache)
         with torch.no_grad():
             self.torch_module.weight.copy_(wl.dense_to_torch(self.kernel_initializer((in_dim, self.units))))
@@ -63,10 +82,76 @@ class Dense(Layer):
         self._bias = self._track_variable(self.torch_module, "bias", "bias", regularizer=self.bias_regularizer,
                                           constraint=self.bias_constraint) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
+        if self.quantization_mode in ("int8", "int4"):
+            self._lq_drop_float()
+            drop_variable(self, self._kernel)
+        self._lq_build()
 
     @property
     def kernel(self):
+        if not self._lq_active():
+            return self._kernel
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `kernel`.")
+        kernel = self._kernel
+        if self.quantization_mode == "int4":
+            kernel = unpack_int4(kernel, self._orig_output_dim, axis=-1)
+        if self.lora_enabled:
+            base = kernel.value if hasattr(kernel, "_to_keras") else kernel
+            base = base if base.is_floating_point() else base.to(torch.float32)
+            kernel = base + self._lq_lora_delta().to(base.dtype)
+        return kernel
+
+    # ---- LoRA / quantization hooks (torchkeras/quantizers/layer_support.py)
+    def _lq_float_var(self):
         return self._kernel
+
+    def _lq_drop_float(self):
+        self.torch_module.weight = None
+
+    def _lq_dims(self):
+        return self._orig_dims
+
+    def _lq_call(self, inputs):
+        mode, cdt = self.quantization_mode, torch.float32 if self.compute_dtype == "float32" else None
+        x_dtype = inputs.dtype if inputs.is_floating_point() else torch.float32
+        cdt = cdt or x_dtype
+        if mode is None:
+            w = self._kernel.value
+            x = F.linear(inputs, (w + self._lq_lora_delta().to(w.dtype)).t())
+        elif mode == "float8":
+            return self._float8_call(inputs)
+        else:
+            q = self._kernel
+            if mode == "int4":
+                q = unpack_int4(q, self._orig_output_dim, axis=-1)
+            if "g_idx" in self._parameters:
+                x = kernel_ops.grouped_dense(inputs, q, self.kernel_scale, self.kernel_zero, self.g_idx, cdt)
+            else:
+                x = kernel_ops.int8_dense(inputs, q, self.kernel_scale, self.inputs_quantizer, cdt)
+            if self.lora_enabled:
+                lora_a, lora_b = self.lora_kernel_a, self.lora_kernel_b
+                x = x + (self.lora_alpha / self.lora_rank) * torch.matmul(torch.matmul(inputs, lora_a), lora_b)
+        b = self._modules["torch_module"]._parameters["bias"]
+        if b is not None:
+            x = x + b
+        return self.activation(x)
+
+    def _float8_call(self, inputs):
+        from torchkeras import config
+        if self.lora_enabled:
+            raise NotImplementedError("Currently, `_float8_call` doesn't support LoRA")
+        training, cdt = bool(config.call_context.training), inputs.dtype
+        x = torch.matmul(
+            kernel_ops.float8_operand(inputs, self.inputs_scale, self.inputs_amax_history, training, cdt),
+            kernel_ops.float8_operand(self._kernel.value, self.kernel_scale, self.kernel_amax_history, training,
+                                      cdt))
+        x = kernel_ops.float8_grad(x, self.outputs_grad_scale, self.outputs_grad_amax_history, training, cdt)
+        b = self._modules["torch_module"]._parameters["bias"]
+        if b is not None:
+            # Keras rounds a float32 bias through bfloat16 here (for XLA's fused bias-add).
+            x = x + (b.to(torch.bfloat16).to(b.dtype) if self.compute_dtype == "float32" else b)
+        return self.activation(x)
 
     @property
     def bias(self):
@@ -96,6 +181,5 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
         })
-        return cfg
+        return self._lq_config(cfg)

@@ -8,6 +8,9 @@ from torch import nn
 from torchkeras import constraints, initializers, regularizers
 from torchkeras.keras_tensor import torch_dtype
 from torchkeras.layers.layer import Layer
+from torchkeras.quantizers.layer_saving import LoRAQuantSavingMixin, deserialize_quantization_config
+from torchkeras.quantizers.layer_support import LoRAQuantMixin, drop_variable, split_dtype
+from torchkeras.quantizers.quantizers import dequantize_with_sz_map, unpack_int4
 from torchkeras.sparse_grads import embedding_lookup
 
 _INDEX_DTYPES = (torch.int32, torch.int64)
@@ -20,7 +23,7 @@ def _positive_int_arg(value, arg):
     return int(value)
 
 
-class Embedding(Layer):
+class Embedding(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
     """Turns ids of shape (batch, ...) into vectors of shape (batch, ..., output_dim).
 
     Args:
@@ -34,11 +37,21 @@ class Embedding(Layer):
             (None, input_length) when no input shape was given, so a Sequential
             `Embedding(..., input_length=n), Flatten(), Dense(...)` builds before any data.
     Float ids are cast to integers. The torch module is `self.torch_module` (nn.Embedding).
+    LoRA (`lora_rank=` or `enable_lora(rank)`) and `quantize("int8" | "int4")` follow Keras 3.15.
     """
+
+    _lq_weight = "embeddings"
+    _lq_lora = ("lora_embeddings_a", "lora_embeddings_b")
+    _lq_axis = -1
+    _lq_modes = ("int8", "int4")
+    _lq_quantizable = ("Embedding",)
+    _lq_spec = {None: ["embeddings"], "int8": ["embeddings", "embeddings_scale"],
+                "int4": ["embeddings", "embeddings_scale", "embeddings_zero", "g_idx"]}
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
                  quantization_config=None, activity_regularizer=None, input_length=None, **kwargs):
+        kwargs["dtype"], policy = split_dtype(kwargs.get("dtype"))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.input_dim = _positive_int_arg(input_dim, "input_dim")
         self.output_dim = _positive_int_arg(output_dim, "output_dim")
@@ -48,10 +61,7 @@ class Embedding(Layer):
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         self.autocast = False
-        if lora_rank or quantization_config:
-            raise ValueError(f"Embedding {self.name!r}: LoRA and quantization are not supported by torchkeras yet; "
-                             "pass lora_rank=None and quantization_config=None.")
-        self.lora_rank = None
+        self._lq_setup(lora_rank, lora_alpha, deserialize_quantization_config(quantization_config), policy)
         self.input_length = None
         if input_length is not None:
             if isinstance(input_length, bool) or not isinstance(input_length, numbers.Integral) or input_length <= 0:
@@ -76,12 +86,55 @@ class Embedding(Layer):
                                                 regularizer=self.embeddings_regularizer,
                                                 constraint=self.embeddings_constraint)
         self.built = True
+        if self.quantization_mode in ("int8", "int4"):
+            self._lq_drop_float()
+            drop_variable(self, self._embeddings)
+        self._lq_build()
 
     @property
     def embeddings(self):
         if not self.built:
             raise AttributeError("You must build the layer before accessing `embeddings`.")
+        if not self._lq_active():
+            return self._embeddings
+        emb = self._embeddings
+        if self.quantization_mode == "int4":
+            emb = unpack_int4(emb, self._orig_output_dim, axis=-1)
+        if self.lora_enabled:
+            base = emb.value if hasattr(emb, "_to_keras") else emb
+            base = base if base.is_floating_point() else base.to(torch.float32)
+            emb = base + self._lq_lora_delta().to(base.dtype)
+        return emb
+
+    # ---- LoRA / quantization hooks (torchkeras/quantizers/layer_support.py)
+    def _lq_float_var(self):
         return self._embeddings
+
+    def _lq_drop_float(self):
+        self.torch_module.weight = None
+
+    def _lq_dims(self):
+        return (self.input_dim, self.output_dim)
+
+    def _lq_call(self, inputs):
+        ids = inputs if inputs.dtype in _INDEX_DTYPES else inputs.to(torch.int64)
+        target = torch_dtype(self.compute_dtype)
+        mode = self.quantization_mode
+        if mode is None:
+            w = self._embeddings.value
+            return (w + self._lq_lora_delta().to(w.dtype))[ids].to(target)
+        q = self._embeddings
+        if mode == "int4":
+            q = unpack_int4(q, self._orig_output_dim, axis=-1)
+        rows = q[ids].to(target)
+        if "g_idx" in self._parameters:
+            out = dequantize_with_sz_map(rows, self.embeddings_scale[ids], self.embeddings_zero[ids], self.g_idx, -1)
+        else:
+            out = rows / self.embeddings_scale[ids].unsqueeze(-1)
+        if self.lora_enabled:
+            lora = torch.matmul(self.lora_embeddings_a[ids], self.lora_embeddings_b)
+            out = out + (self.lora_alpha / self.lora_rank) * lora
+        return out.to(target)
 
     def call(self, inputs):
         ids = inputs if inputs.dtype in _INDEX_DTYPES else inputs.to(torch.int64)
@@ -119,7 +172,6 @@ class Embedding(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
-            "quantization_config": None,
         })
-        return cfg
+        return self._lq_config(cfg)
 

@@ -1,5 +1,11 @@
 """Pooling layers (Keras `keras.layers.*Pooling*`)."""
 
+from torchkeras.layers.pooling.adaptive_average_pooling1d import AdaptiveAveragePooling1D
+from torchkeras.layers.pooling.adaptive_average_pooling2d import AdaptiveAveragePooling2D
+from torchkeras.layers.pooling.adaptive_average_pooling3d import AdaptiveAveragePooling3D
+from torchkeras.layers.pooling.adaptive_max_pooling1d import AdaptiveMaxPooling1D
+from torchkeras.layers.pooling.adaptive_max_pooling2d import AdaptiveMaxPooling2D
+from torchkeras.layers.pooling.adaptive_max_pooling3d import AdaptiveMaxPooling3D
 from torchkeras.layers.pooling.average_pooling1d import AveragePooling1D
 from torchkeras.layers.pooling.average_pooling2d import AveragePooling2D
 from torchkeras.layers.pooling.average_pooling3d import AveragePooling3D
@@ -28,4 +34,6 @@ __all__ = [
     "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
     "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
     "GlobalAvgPool3D",
+    "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
+    "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D",
 ]

@@ -1,0 +1,75 @@
+"""Running the preprocessing layers inside a `tf.data` pipeline (`dataset.map(layer)`).
+
+Keras's preprocessing layers are usable in tf.data, where they receive symbolic TensorFlow
+tensors. torchkeras never imports TensorFlow; when the caller already has, and hands a layer
+TensorFlow tensors, the call is wrapped in `tf.numpy_function`, which runs the torch layer on
+the numpy values of each element. Output structure and dtypes come from one probe call on zeros.
+"""
+
+import sys
+
+import numpy as np
+import torch
+
+
+def _tf():
+    return sys.modules.get("tensorflow")
+
+
+def is_tf_input(inputs):
+    tf = _tf()
+    if tf is None:
+        return False
+    return any(isinstance(t, tf.Tensor) for t in tf.nest.flatten(inputs))
+
+
+def _to_numpy(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def tf_data_call(fn, inputs):
+    """Run `fn` (a torch layer call or transform) on TensorFlow tensors, eager or symbolic."""
+    tf = _tf()
+    flat_in = tf.nest.flatten(inputs)
+    if tf.executing_eagerly():
+        values = tf.nest.pack_sequence_as(inputs, [np.asarray(t) for t in flat_in])
+        out = fn(values)
+        return tf.nest.map_structure(lambda t: tf.convert_to_tensor(_to_numpy(t)), _plain(out))
+
+    def probe_value(t):
+        dims = [1 if d is None else d for d in t.shape.as_list()]
+        return np.zeros(dims, dtype=t.dtype.as_numpy_dtype)
+    probe = _plain(fn(tf.nest.pack_sequence_as(inputs, [probe_value(t) for t in flat_in])))
+    flat_probe = tf.nest.flatten(probe)
+    tout = [tf.as_dtype(_to_numpy(p).dtype) for p in flat_probe]
+
+    def run(*arrays):
+        out = fn(tf.nest.pack_sequence_as(inputs, list(arrays)))
+        return [_to_numpy(o).astype(t.as_numpy_dtype, copy=False) for o, t in zip(tf.nest.flatten(_plain(out)), tout)]
+    flat_out = tf.numpy_function(run, flat_in, tout)
+    for o, p in zip(flat_out, flat_probe):
+        o.set_shape([None] * _to_numpy(p).ndim)
+    return tf.nest.pack_sequence_as(probe, flat_out)
+
+
+def _plain(out):
+    """Dicts/lists as plain Python containers (tf.nest needs them)."""
+    if isinstance(out, dict):
+        return {k: _plain(v) for k, v in out.items()}
+    if isinstance(out, (list, tuple)):
+        return [_plain(v) for v in out]
+    return out
+
+
+def numpy_to_torch(value):
+    """numpy arrays (and lists of numbers) inside dicts/lists/tuples -> torch tensors."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        return torch.from_numpy(np.ascontiguousarray(arr)) if arr.dtype != object else value
+    if isinstance(value, dict):
+        return {k: numpy_to_torch(v) for k, v in value.items()}
+    return value
