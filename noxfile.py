@@ -60,3 +60,21 @@ def bench(session):
     _install(session, "conformance", "examples")
     env = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
     session.run("python", "-m", "benchmarks", *session.posargs, env=env)
+
+
+@nox.session(name="keras-suite", python=PY)
+def keras_suite(session):
+    """Keras 3.15.1's own unit tests (from the keras sdist, cached outside the repo) against torchkeras:
+    a per-file table, totals, exclusions and public-name coverage (`nox -s keras-suite -- layers/core`)."""
+    _install(session, "conformance", "dev")
+    out = os.path.join(session.create_tmp(), "keras_suite.md")
+    session.run("python", "-m", "conformance.keras_suite", "-j", "2", "--out", out, *session.posargs,
+                env={"OMP_NUM_THREADS": "1"}, success_codes=[0, 1])
+    print(f"report: {out}")
+
+
+@nox.session(python=PY)
+def porting(session):
+    """The porting corpus: real Keras scripts under `python -m torchkeras run` and under real Keras."""
+    _install(session, "conformance", "dev", "examples")
+    session.run("python", "-m", "conformance.porting_corpus", *session.posargs, env={"OMP_NUM_THREADS": "1"})

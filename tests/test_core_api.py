@@ -186,3 +186,17 @@ def test_california_housing_split_follows_keras(tmp_path, monkeypatch):
     np.testing.assert_array_equal(xv, x[idx[450:]])
     with pytest.raises(ValueError, match="version"):
         california_housing.load_data(version="medium")
+
+
+def test_model_quantize_reaches_the_filtered_sublayers():
+    x = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((8,)), layers.Dense(4, name="a"), layers.Dense(2, name="b")])
+    twin = keras.models.clone_model(model)
+    twin.set_weights(model.get_weights())
+    model.quantize("int8", filters="^a$")
+    assert model.layers[0].quantization_mode == "int8" and model.layers[1].quantization_mode is None
+    twin.layers[0].quantize("int8")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), twin.predict(x, verbose=0))
+    with pytest.raises(ValueError, match="filters"):
+        model.quantize("int8", filters=3)

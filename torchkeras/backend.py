@@ -59,11 +59,10 @@ def is_int_dtype(dtype):
 
 
 def result_type(*dtypes):
-    tensors = [torch.zeros((), dtype=getattr(torch, standardize_dtype(d))) for d in dtypes]
-    out = tensors[0].dtype
-    for t in tensors[1:]:
-        out = torch.promote_types(out, t.dtype)
-    return str(out).replace("torch.", "")
+    """Keras's promotion lattice (not torch's): e.g. int8 with uint32 gives int64, bool with a Python int int32."""
+    from torchkeras.ops._dtypes import result_type as keras_result_type
+
+    return keras_result_type(*dtypes)
 
 
 _UIDS = {}

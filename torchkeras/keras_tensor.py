@@ -15,7 +15,8 @@ _SENTINELS = (1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069)
 _TORCH_DTYPES = {
     "float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
     "bfloat16": torch.bfloat16, "int32": torch.int32, "int64": torch.int64, "int16": torch.int16,
-    "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool,
+    "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool, "uint16": torch.uint16,
+    "uint32": torch.uint32, "uint64": torch.uint64, "complex64": torch.complex64, "complex128": torch.complex128,
 }
 
 

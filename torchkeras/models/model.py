@@ -142,6 +142,42 @@ class Model(Trainer, Layer):
         self.built = True
         self._build_shapes = shapes
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize every sublayer that supports it (Dense, Embedding, EinsumDense), as Keras's Model.quantize.
+
+        `filters`: a regex string or list of them matched against layer names, or a callable(layer) -> bool."""
+        import re
+        import warnings
+
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if filters is not None and not (isinstance(filters, (str, list, tuple)) or callable(filters)):
+            raise ValueError("The `filters` argument must be a regex string, a list of regex strings, or a "
+                             f"callable. Received: {type(filters)}")
+        if mode in ("gptq", "awq"):
+            raise NotImplementedError(f"Quantization mode {mode!r} (calibrated) is not available in torchkeras; "
+                                      "use 'int8', 'int4' or 'float8'.")
+
+        def selected(layer):
+            if filters is None:
+                return True
+            if callable(filters) and not isinstance(filters, (str, list, tuple)):
+                return bool(filters(layer))
+            patterns = [filters] if isinstance(filters, str) else list(filters)
+            return any(re.search(p, layer.name) for p in patterns)
+
+        for layer in self._flatten_layers(include_self=False):
+            if not selected(layer) or any(True for _ in layer._flatten_layers(include_self=False)):
+                continue
+            quantize = getattr(layer, "quantize", None)
+            if quantize is None:
+                continue
+            try:
+                quantize(mode, type_check=type_check, config=config)
+            except NotImplementedError as e:
+                warnings.warn(str(e), stacklevel=2)
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         from torchkeras.utils.summary_utils import print_summary

@@ -93,6 +93,8 @@ def apply_build_config(obj, build_config):
         return
     shape = build_config.get("input_shape")
     if shape is None:
+        if "shapes_dict" in build_config:  # Keras's form for layers with several named inputs (attention)
+            obj.build_from_config(build_config)
         return
     if isinstance(obj, Model) and hasattr(obj, "build"):
         # A subclassed model creates its sub-layers' variables only by running `call` once.

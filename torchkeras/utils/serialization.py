@@ -140,7 +140,7 @@ def serialize_keras_object(obj):
     registered = _GLOBAL_CUSTOM_NAMES.get(cls)
     config = {
         "module": cls.__module__ if registered else _keras_module_of(cls),
-        "class_name": cls.__name__,
+        "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
         "config": serialize_keras_object(inner),
         "registered_name": registered,
     }
