@@ -47,9 +47,14 @@ def main(kind, threads, names):
         model = W.build_keras(keras, name)
         model.fit(x[:W.BATCH * 4], y[:W.BATCH * 4], batch_size=W.BATCH, epochs=1, verbose=0)  # warm-up
         out[name] = _median(lambda: model.fit(x, y, batch_size=W.BATCH, epochs=size["epochs"], verbose=0), 1)
+        if name in W.PREDICT:
+            model.predict(x[:W.BATCH], batch_size=W.BATCH, verbose=0)  # warm-up
+            out[f"{name}_predict"] = _median(
+                lambda: model.predict(x, batch_size=W.BATCH, verbose=0), 1)
     print("RESULT " + json.dumps(out))
 
 
 if __name__ == "__main__":
     os.environ.setdefault("KERAS_BACKEND", "torch" if sys.argv[1] == "keras3" else "tensorflow")
-    main(sys.argv[1], int(sys.argv[2]), sys.argv[3:] or ["mlp", "cnn", "lstm", "latency"])
+    from benchmarks.workloads import SIZES
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3:] or [*SIZES, "latency"])

@@ -1,4 +1,5 @@
-"""The benchmark report (`nox -s bench`): MLP, CNN and LSTM fit plus small-batch inference latency,
+"""The benchmark report (`nox -s bench`): MLP, CNN and LSTM fit, a small ResNet and a Transformer
+encoder (fit and batched predict; benchmarks/realistic.py) plus small-batch inference latency,
 torchkeras vs hand-written torch (interleaved, in this process) vs Keras 3 with the torch backend
 and tf.keras (subprocesses, same data and thread count). Writes benchmarks/results.md and
 benchmarks/chart.png (time ratios to hand-written torch)."""
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 import torchkeras
+from benchmarks import realistic
 from benchmarks import workloads as W
 from benchmarks.common import interleaved, setup_threads
 
@@ -33,7 +35,16 @@ def _ours(threads, state):
                                           m.fit(x, y, batch_size=W.BATCH, epochs=e, verbose=0))}
             for fn in state[name].values():  # warm-up, untimed
                 fn()
+            if name in W.PREDICT:  # batched inference over the same rows, batch W.BATCH
+                state[f"{name} predict"] = {
+                    "hand-written torch": realistic.torch_predict(
+                        W.torch_net(name), W.torch_input(name, x), W.BATCH),
+                    "torchkeras": (lambda m=model, x=x: m.predict(x, batch_size=W.BATCH, verbose=0))}
+                for fn in state[f"{name} predict"].values():
+                    fn()
         res[f"{name} fit"] = interleaved(state[name], repeats=1, warmup=0)
+        if name in W.PREDICT:
+            res[f"{name} predict"] = interleaved(state[f"{name} predict"], repeats=1, warmup=0)
     model, net = W.build_keras(torchkeras, "latency"), W.torch_net("latency").eval()
     for b in (1, 32):
         x = np.random.default_rng(0).random((b, 32), dtype=np.float32)
@@ -69,6 +80,8 @@ def _peer(kind, threads):
         if line.startswith("RESULT "):
             raw = json.loads(line[7:])
             out = {f"{n} fit": raw[n] for n in W.SIZES if n in raw}
+            out.update({f"{n} predict": raw[f"{n}_predict"] for n in W.PREDICT
+                        if f"{n}_predict" in raw})
             for b in (1, 32):
                 out[f"model(x) batch {b}"] = raw.get(f"call_b{b}")
                 out[f"predict batch {b}"] = raw.get(f"predict_b{b}")

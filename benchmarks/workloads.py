@@ -6,14 +6,20 @@ import numpy as np
 import torch
 from torch import nn
 
+from benchmarks import realistic
 from benchmarks.common import hand_written_fit
 
 SIZES = {"mlp": dict(rows=60000, epochs=2), "cnn": dict(rows=8000, epochs=1),
-         "lstm": dict(rows=4000, epochs=1)}
+         "lstm": dict(rows=4000, epochs=1), "resnet": dict(rows=512, epochs=1),
+         "transformer": dict(rows=512, epochs=1)}
+PREDICT = ("resnet", "transformer")  # also timed in predict (all rows, batch BATCH)
+REALISTIC = ("resnet", "transformer")  # defined in realistic.py
 BATCH = 128
 
 
 def data(name, rows):
+    if name in REALISTIC:
+        return realistic.data(name, rows)
     rng = np.random.default_rng(0)
     if name == "mlp":
         x = rng.random((rows, 784), dtype=np.float32)
@@ -33,6 +39,8 @@ def build_keras(keras, name, policy=None):
             return build_keras(keras, name)
         finally:
             keras.mixed_precision.set_global_policy(None)
+    if name in REALISTIC:
+        return realistic.build_keras(keras, name)
     L = keras.layers
     if name == "mlp":
         shape, stack = (784,), [L.Dense(32, activation="relu"), L.Dense(10, activation="softmax")]
@@ -65,6 +73,8 @@ class _Lstm(nn.Module):
 
 
 def torch_net(name):
+    if name in REALISTIC:
+        return realistic.torch_net(name)
     if name == "mlp":
         return nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
     if name == "cnn":  # NCHW, as a torch engineer writes it
@@ -77,5 +87,12 @@ def torch_net(name):
 
 def torch_fit(name, x, y, epochs):
     """Tensors indexed with a randperm (no DataLoader), torch.optim.Adam, accuracy on device."""
-    xt = torch.from_numpy(x if name != "cnn" else np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-    return hand_written_fit(torch_net(name), xt, torch.from_numpy(y), epochs, BATCH)
+    return hand_written_fit(torch_net(name), torch_input(name, x), torch.from_numpy(y), epochs, BATCH)
+
+
+def torch_input(name, x):
+    """The hand-written side's input tensor (NCHW for the convnets)."""
+    if name in REALISTIC:
+        return realistic.torch_input(name, x)
+    return torch.from_numpy(x if name != "cnn" else np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+

@@ -77,6 +77,16 @@ class _FrozenView(Variable):
         pass
 
 
+class _FrozenParameter(KerasParameter):
+    @property
+    def trainable(self):
+        return False
+
+    @trainable.setter
+    def trainable(self, value):
+        pass
+
+
 class LoRAQuantMixin:
     _lq_weight = "kernel"
     _lq_lora = ("lora_kernel_a", "lora_kernel_b")
@@ -152,11 +162,11 @@ class LoRAQuantMixin:
         if self.quantization_mode in ("gptq", "awq"):
             raise NotImplementedError(f"lora is not currently supported with {self.quantization_mode.upper()} "
                                       "quantization.")
-        rows, cols = self._lq_dims()
+        shape_a, shape_b = self._lq_lora_shapes(rank)
         reg = getattr(self, f"{self._lq_weight}_regularizer", None)
         a, b = self._lq_lora
-        new_variable(self, a, a, initializers.get(a_initializer)((rows, rank), dtype=torch.float32), True, reg)
-        new_variable(self, b, b, initializers.get(b_initializer)((rank, cols), dtype=torch.float32), True, reg)
+        new_variable(self, a, a, initializers.get(a_initializer)(shape_a, dtype=torch.float32), True, reg)
+        new_variable(self, b, b, initializers.get(b_initializer)(shape_b, dtype=torch.float32), True, reg)
         if self.quantization_mode is None:
             self._lq_freeze_float()
         self.lora_enabled = True
@@ -164,8 +174,24 @@ class LoRAQuantMixin:
         self.lora_alpha = lora_alpha if lora_alpha is not None else rank
         self._lq_activate()
 
+    def _lq_lora_shapes(self, rank):
+        """Shapes of the two LoRA factors (their product has the weight's shape)."""
+        rows, cols = self._lq_dims()
+        return (rows, rank), (rank, cols)
+
+    @property
+    def torch_params(self):
+        """Keras's torch-backend `torch_params`: this layer's variables by path."""
+        return {v.path: v.value for v in self.variables}
+
     def _lq_freeze_float(self):
         v = self._lq_float_var()
+        if isinstance(v, KerasParameter):
+            # An add_weight variable freezes in place and keeps its place among the weights
+            # created trainable (Keras lists weights by their trainability at creation).
+            v.__class__ = _FrozenParameter
+            v.requires_grad_(False)
+            return
         frozen = _FrozenView(v._owner, v._attr, v.name, layer=v._layer, to_keras=v._to_keras,
                              to_torch=v._to_torch, regularizer=v.regularizer, constraint=v.constraint,
                              assign_fn=v._assign_fn)

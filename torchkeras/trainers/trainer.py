@@ -18,6 +18,7 @@ from .compiled_steps import CompiledSteps, resolve_jit_compile
 from .device import place_model
 from .epoch_iterator import EpochIterator
 from .loops import evaluate_loop, fit_loop, on_batch, predict_loop
+from .predict_fast import NOT_SINGLE_BATCH, predict_single_batch
 
 _KERAS2_COMPILE_ARGS = ("sample_weight_mode", "target_tensors", "experimental_run_tf_function",
                         "distribute")
@@ -322,6 +323,9 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs as numpy arrays (a list / dict of them for several outputs)."""
+        out = predict_single_batch(self, x, batch_size, verbose, steps, callbacks)
+        if out is not NOT_SINGLE_BATCH:
+            return out
         iterator = EpochIterator(x, None, None, batch_size, steps, shuffle=False,
                                  device=self._data_device())
         if not isinstance(callbacks, CallbackList):

@@ -6,6 +6,7 @@ import numbers
 import torch
 
 from torchkeras import config, constraints, initializers, regularizers
+from torchkeras.dtype_policies import DTypePolicyMap
 from torchkeras.layers.activations.softmax import Softmax
 from torchkeras.layers.attention import _equations as eq
 from torchkeras.layers.attention._qkv import (
@@ -57,7 +58,12 @@ class MultiHeadAttention(QueryValueLayer):
         num_heads = _check_dim(num_heads, "num_heads")
         key_dim = _check_dim(key_dim, "key_dim")
         value_dim = _check_dim(value_dim, "value_dim", allow_none=True)
+        policy_map = kwargs.get("dtype") if isinstance(kwargs.get("dtype"), DTypePolicyMap) else None
+        if policy_map is not None:
+            kwargs["dtype"] = policy_map.default_policy
         super().__init__(**kwargs)
+        # As Keras: each projection takes its policy (e.g. a quantized one) from the map by its path.
+        self._policy_map = policy_map
         self.supports_masking = True
         self._num_heads, self._key_dim = num_heads, key_dim
         self._value_dim = value_dim if value_dim else key_dim
@@ -108,15 +114,18 @@ class MultiHeadAttention(QueryValueLayer):
     _value_dense = _module_alias("value_dense")
     _output_dense = _module_alias("output_dense")
 
-    def _common(self):
-        return sublayer_kwargs(self.dtype_policy, self._kernel_initializer, self._bias_initializer,
+    def _common(self, name=None):
+        dtype = self.dtype_policy
+        if self.__dict__.get("_policy_map") is not None:
+            dtype = self._policy_map[f"{self.name}/{name}"] if name else self._policy_map.default_policy
+        return sublayer_kwargs(dtype, self._kernel_initializer, self._bias_initializer,
                                self._kernel_regularizer, self._bias_regularizer, self._activity_regularizer,
                                self._kernel_constraint, self._bias_constraint)
 
     def _projection(self, input_shape, heads_dims, name, **extra):
         equation, bias_axes, out_rank = eq.build_proj_equation(len(input_shape) - 1, bound_dims=1, output_dims=2)
         layer = EinsumDense(equation, output_shape=eq.partial_output_shape(out_rank - 1, heads_dims),
-                            bias_axes=bias_axes if self._use_bias else None, name=name, **extra, **self._common())
+                            bias_axes=bias_axes if self._use_bias else None, name=name, **extra, **self._common(name))
         layer.build(input_shape)
         return layer, out_rank
 
@@ -137,7 +146,7 @@ class MultiHeadAttention(QueryValueLayer):
                                                            output_dims=len(out_dims))
         self.output_dense = EinsumDense(equation, output_shape=eq.partial_output_shape(rank - 1, out_dims),
                                          bias_axes=bias_axes if self._use_bias else None, name="attention_output",
-                                         **self._common())
+                                         **self._common("attention_output"))
         dense_in = list(self._query_dense.compute_output_shape(query_shape))
         dense_in[-1] = self._value_dim
         self._output_dense.build(tuple(dense_in))

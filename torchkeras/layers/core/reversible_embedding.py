@@ -6,6 +6,10 @@ import torch
 
 from torchkeras.keras_tensor import KerasTensor, torch_dtype
 from torchkeras.layers.core.embedding import Embedding
+from torchkeras.quantizers.layer_support import drop_variable
+from torchkeras.quantizers.quantization_config import QuantizationConfig
+from torchkeras.quantizers.quantizers import AbsMaxQuantizer
+from torchkeras.quantizers.reversible_support import build_reverse, quantized_reverse
 
 
 class ReversibleEmbedding(Embedding):
@@ -18,7 +22,11 @@ class ReversibleEmbedding(Embedding):
             `reverse_embeddings` matrix of shape (output_dim, input_dim).
         reverse_dtype: dtype of the reverse matmul (default: the layer's compute dtype).
         logit_soft_cap: if set, reverse logits become `tanh(logits / cap) * cap`.
+    LoRA and `quantize("int8" | "int4")` follow Keras 3.15, the untied `reverse_embeddings` included
+    (quantized per vocabulary column; reverse calls quantize their inputs per row by default).
     """
+
+    _lq_quantizable = ("ReversibleEmbedding",)
 
     def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
@@ -40,12 +48,42 @@ class ReversibleEmbedding(Embedding):
                              f"Received: logit_soft_cap={logit_soft_cap!r}")
         self.logit_soft_cap = logit_soft_cap
 
-    def build(self, input_shape=None):
-        super().build(input_shape)
+    @property
+    def _lq_spec(self):
+        spec = {mode: list(names) for mode, names in Embedding._lq_spec.items()}
         if not self.tie_weights:
+            for mode, names in spec.items():
+                names.append("reverse_embeddings")
+                if mode in ("int8", "int4"):
+                    names.append("reverse_embeddings_scale")
+                if mode == "int4":
+                    names.append("reverse_embeddings_zero")
+        return spec
+
+    def _lq_build(self):
+        # Runs at the end of Embedding.build, before LoRA and any deferred weight loading.
+        if not self.tie_weights and self.quantization_mode not in ("int8", "int4"):
             self.reverse_embeddings = self.add_weight(
                 shape=(self.output_dim, self.input_dim), initializer=self.embeddings_initializer,
                 name="reverse_embeddings", trainable=True)
+        super()._lq_build()
+        if not self.tie_weights and self.quantization_mode is None:
+            # As Keras: the untied matrix comes after any LoRA factors.
+            rev = self._parameters["reverse_embeddings"]
+            self._keras_vars[:] = [v for v in self._keras_vars if v is not rev] + [rev]
+
+    def _lq_quantized_build(self, mode, config, weight=None):
+        rev = None
+        if mode in ("int8", "int4") and not self.tie_weights and "reverse_embeddings" in self._parameters:
+            rev = self._parameters.pop("reverse_embeddings")
+            drop_variable(self, rev)
+            rev = rev.detach()
+        super()._lq_quantized_build(mode, config, weight)
+        if mode not in ("int8", "int4"):
+            return
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer(axis=-1))
+        if not self.tie_weights:
+            build_reverse(self, mode, config, rev)
 
     def call(self, inputs, reverse=False):
         if not reverse:
@@ -54,6 +92,20 @@ class ReversibleEmbedding(Embedding):
                 out._keras_mask = inputs != 0
             return out
         kernel = self.torch_module.weight.t() if self.tie_weights else self.reverse_embeddings
+        return self._reverse_float(inputs, kernel)
+
+    def _lq_call(self, inputs, reverse=False):
+        if not reverse:
+            out = super()._lq_call(inputs)
+            if self.mask_zero:
+                out._keras_mask = inputs != 0
+            return out
+        if self.quantization_mode is None:
+            kernel = self.embeddings.t() if self.tie_weights else self.reverse_embeddings
+            return self._reverse_float(inputs, kernel)
+        return self._soft_cap(quantized_reverse(self, inputs))
+
+    def _reverse_float(self, inputs, kernel):
         if self.reverse_dtype is not None:
             dtype = torch_dtype(self.reverse_dtype)
             inputs, kernel = inputs.to(dtype), kernel.to(dtype)
@@ -62,7 +114,9 @@ class ReversibleEmbedding(Embedding):
         elif inputs.dtype != kernel.dtype:
             target = torch_dtype(self.compute_dtype)
             inputs, kernel = inputs.to(target), kernel.to(target)
-        logits = torch.matmul(inputs, kernel)
+        return self._soft_cap(torch.matmul(inputs, kernel))
+
+    def _soft_cap(self, logits):
         if self.logit_soft_cap is not None:
             cap = self.logit_soft_cap
             logits = torch.tanh(logits / cap) * cap
