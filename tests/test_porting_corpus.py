@@ -51,4 +51,4 @@ def test_py_dataset_base_class():
     with pytest.raises(NotImplementedError, match="__len__"):
         len(PyDataset())
     with pytest.raises(ValueError, match="workers"):
-        PyDataset(workers=0)
+        PyDataset(workers=-1)  # Keras accepts 0 (no worker processes), not negatives

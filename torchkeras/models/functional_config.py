@@ -111,5 +111,12 @@ def functional_from_config(cls, config, custom_objects=None):
 
     ins = [ref(r) for r in refs(config["input_layers"])]
     outs = [ref(r) for r in refs(config["output_layers"])]
+    # Keys beyond the graph's are a subclass's own constructor arguments (its get_config adds them).
+    extra = {k: v for k, v in config.items()
+             if k not in ("layers", "input_layers", "output_layers", "name", "trainable")}
+    from torchkeras.models.functional import Functional
+    from torchkeras.models.model import Model
+    if cls in (Functional, Model):
+        extra = {}
     return cls(inputs=ins if len(ins) > 1 else ins[0], outputs=outs if len(outs) > 1 else outs[0],
-               name=config.get("name"), trainable=config.get("trainable", True))
+               name=config.get("name"), trainable=config.get("trainable", True), **extra)

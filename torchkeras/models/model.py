@@ -44,6 +44,13 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        from torchkeras.models.functional import Functional
+        if not isinstance(self, Functional) and _functional_init_arguments(args, kwargs):
+            # A subclass whose own __init__ builds a graph and calls super().__init__(inputs, outputs):
+            # Keras turns the instance into a functional model of that subclass.
+            self.__class__ = _functional_subclass(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
@@ -87,6 +94,13 @@ class Model(Trainer, Layer):
     def layers(self):
         return [layer for layer in self._child_layers() if not getattr(layer, "_is_op", False)]
 
+    def __setattr__(self, name, value):
+        # Layer.__setattr__ tracks a list of layers before a property setter could refuse it.
+        if name == "layers":
+            raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use "
+                                 "another name.")
+        super().__setattr__(name, value)
+
     def get_layer(self, name=None, index=None):
         if index is not None and name is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
@@ -107,9 +121,19 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         # Keras: `Model.from_config(functional_config)` rebuilds the functional graph; a subclassed
         # model's config goes to its own __init__.
+        import inspect
+
         from torchkeras.models.functional import Functional
-        if cls is Model and {"layers", "input_layers", "output_layers"} <= set(config):
-            return Functional.from_config(config, custom_objects=custom_objects)
+        from torchkeras.models.functional_config import functional_from_config
+        if {"layers", "input_layers", "output_layers"} <= set(config):
+            if cls is Model:
+                return Functional.from_config(config, custom_objects=custom_objects)
+            # A subclass revives as a functional model when its __init__ forwards (*args, **kwargs)
+            # or has Functional's own signature, as Keras decides.
+            spec = inspect.getfullargspec(cls.__init__)
+            if (spec.varargs == "args" and spec.varkw == "kwargs") or \
+                    spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
+                return functional_from_config(cls, config, custom_objects=custom_objects)
         return super().from_config(config)
 
     def build(self, input_shape=None):

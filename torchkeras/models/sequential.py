@@ -189,8 +189,15 @@ class Sequential(Model):
     def from_config(cls, cfg, custom_objects=None):
         from torchkeras.utils.serialization import deserialize_keras_object
         model = cls(name=cfg.get("name"), trainable=cfg.get("trainable", True))
+        from torchkeras.saving.serialization_lib import apply_build_config
+
         for lcfg in cfg.get("layers", []):
-            model.add(deserialize_keras_object(lcfg, custom_objects=custom_objects), rebuild=False)
+            layer = deserialize_keras_object(lcfg, custom_objects=custom_objects)
+            if isinstance(lcfg, dict):
+                # Keras builds each deserialized layer from its build config (a Sequential without an Input
+                # would otherwise come back with unbuilt layers whose saved variables cannot load).
+                apply_build_config(layer, lcfg.get("build_config"))
+            model.add(layer, rebuild=False)
         if model._input_batch_shape is None and cfg.get("build_input_shape"):
             model._input_batch_shape = tuple(cfg["build_input_shape"])
         model._maybe_rebuild()

@@ -1,6 +1,7 @@
 """keras.saving: the .keras format, weights files (Keras 3 and legacy Keras 2 HDF5), configs."""
 
 from torchkeras.saving.cloning import clone_model
+from torchkeras.saving.file_editor import KerasFileEditor
 from torchkeras.saving.object_registration import (
     CustomObjectScope,
     custom_object_scope,
@@ -20,7 +21,7 @@ from torchkeras.saving.serialization_lib import (
     serialize_keras_object,
 )
 
-__all__ = ["CustomObjectScope", "SafeModeScope", "clone_model", "custom_object_scope",
+__all__ = ["CustomObjectScope", "KerasFileEditor", "SafeModeScope", "clone_model", "custom_object_scope",
            "deserialize_keras_object", "enable_unsafe_deserialization", "get_custom_objects",
            "get_registered_name", "get_registered_object", "in_safe_mode", "load_model", "load_weights",
            "model_from_json", "model_to_json", "register_keras_serializable", "save_model", "save_weights",

@@ -119,15 +119,21 @@ class CompileLoss:
         self.losses = []
         self.weights = []
         self.trackers = []
+        self._outputs = []  # output index of each entry of `losses`
         self._single = None  # the loss of a single-output model
 
     def build(self, y_true, y_pred):
         names = output_names_for(y_pred, self._model_names)
         n = len(names)
-        if n == 1 and isinstance(self._user_loss, (list, tuple)) and len(self._user_loss) == 1:
-            specs = list(self._user_loss)
+        if n == 1 and isinstance(self._user_loss, (list, tuple)):
+            # Keras applies every entry of a list to the single output (and sums them).
+            specs = [list(self._user_loss)]
         elif n == 1 and isinstance(self._user_loss, dict):
             specs = spec_per_output(self._user_loss, names, "loss")
+        elif isinstance(y_pred, dict) and isinstance(self._user_loss, dict) and set(self._user_loss) - set(names):
+            key = sorted(set(self._user_loss) - set(names))[0]
+            raise KeyError(f"The path: ('{key}',) in the `loss` argument, can't be found in either the model's "
+                           "output (`y_pred`) or in the labels (`y_true`).")
         else:
             specs = spec_per_output(self._user_loss, names, "loss") if is_nested(
                 self._user_loss) else [self._user_loss] * n
@@ -140,14 +146,25 @@ class CompileLoss:
             weights = spec_per_output(weights, names, "loss_weights")
         flat_true = flatten_targets(y_true, names)
         flat_pred = flatten_outputs(y_pred, names)
-        self.losses = [losses_module.get_loss(s, yt, yp) if s is not None and yt is not None
-                       else None for s, yt, yp in zip(specs, flat_true, flat_pred)]
-        self.weights = weights
+        # One entry per (output, loss): an output's spec may be a list of losses, each applied.
+        entries = []
+        for i, (spec, yt, yp) in enumerate(zip(specs, flat_true, flat_pred)):
+            if yt is None:
+                continue
+            for s in (flatten(spec) if isinstance(spec, (list, tuple)) else [spec]):
+                if s is not None:
+                    entries.append((i, losses_module.get_loss(s, yt, yp)))
+        self.losses = [fn for _, fn in entries]
+        self._outputs = [i for i, _ in entries]
+        self.weights = [weights[i] for i in self._outputs]
         self.output_names = names
-        active = [i for i, fn in enumerate(self.losses) if fn is not None]
-        self.trackers = [MeanTracker(f"{names[i]}_loss") if len(active) > 1 and i in active
-                         else None for i in range(n)]
-        self._single = self.losses[0] if n == 1 and self.losses[0] is not None else None
+        # y_pred that does not match the model's outputs (a custom compute_loss reshaping it):
+        # Keras names each loss's tracker after the loss itself.
+        inferred = not isinstance(y_pred, dict) and not (self._model_names and len(self._model_names) == n)
+        self.trackers = [MeanTracker(f"{getattr(fn, 'name', None) or names[i] if inferred and n > 1 else names[i]}"
+                                     "_loss") if len(entries) > 1 else None
+                         for i, fn in entries]
+        self._single = self.losses[0] if n == 1 and len(entries) == 1 else None
         self.built = True
 
     @property
@@ -172,9 +189,9 @@ class CompileLoss:
         flat_pred = flatten_outputs(y_pred, names)
         flat_sw = flatten_targets(sample_weight, names, "sample_weight")
         total = None
-        for fn, w, tracker, yt, yp, sw in zip(self.losses, self.weights, self.trackers,
-                                             flat_true, flat_pred, flat_sw):
-            if fn is None or yt is None:
+        for i, fn, w, tracker in zip(self._outputs, self.losses, self.weights, self.trackers):
+            yt, yp, sw = flat_true[i], flat_pred[i], flat_sw[i]
+            if yt is None:
                 continue
             value = fn(yt, yp, sample_weight=sw).to(torch.float32)
             if tracker is not None:
@@ -214,7 +231,13 @@ class CompileMetrics:
         if n == 1:
             per_output = [flatten(spec) if is_nested(spec) else [spec]]
         else:
-            per_output = spec_per_output(spec, names, argument)
+            try:
+                per_output = spec_per_output(spec, names, argument)
+            except ValueError as e:
+                raise ValueError(
+                    f"{e}\nInvalid `{argument}`. `{argument}` should contain metrics objects and either be "
+                    f"a dict or a list matching the output names of the functional model {names}.\n"
+                    f"Received: {argument}={spec}") from e
         out = []
         for i, entry in enumerate(per_output):
             if entry is None:

@@ -40,14 +40,30 @@ def is_array_structure(x, _top=True):
     return is_array(x) or _top and isinstance(x, (int, float, np.number))
 
 
+def is_string_array(a):
+    """A numpy array of text: str/bytes dtypes, or object arrays whose first element is text (as
+    `np.array(list_of_str, dtype=object)` or pandas' string columns give)."""
+    if not isinstance(a, np.ndarray):
+        return False
+    kind = a.dtype.kind
+    if kind in "US":
+        return True
+    return kind == "O" and a.size > 0 and isinstance(a.flat[0], (str, bytes))
+
+
 def to_torch(a):
-    """One array-like as a torch tensor (float64 -> float32, as Keras casts to floatx)."""
+    """One array-like as a torch tensor (float64 -> float32, as Keras casts to floatx).
+
+    Text arrays stay numpy: torch has no string dtype, and the model's string preprocessing layer
+    (StringLookup, TextVectorization, Hashing) takes them as they are."""
     if a is None:
         return None
     if isinstance(a, torch.Tensor):
         t = a
     else:
         arr = np.asarray(a)
+        if arr.dtype.kind in "USO" and is_string_array(arr):
+            return arr
         if arr.dtype == object:
             raise TypeError(f"Expected numeric arrays for the model's data; received an array of "
                             f"Python objects with shape {arr.shape}. Convert it with "
@@ -63,6 +79,26 @@ def to_torch_structure(x):
             isinstance(v, (int, float, bool, np.number)) for v in x):
         return to_torch(np.asarray(x))
     return map_structure(to_torch, x)
+
+
+def take(a, idx):
+    """Rows `idx` (a torch index tensor) of a batch leaf: torch tensors index directly, text arrays
+    (kept as numpy by `to_torch`) with the index as numpy."""
+    if isinstance(a, np.ndarray):
+        return a[idx.cpu().numpy()]
+    return a[idx]
+
+
+def nbytes(a):
+    return a.numel() * a.element_size() if isinstance(a, torch.Tensor) else int(np.asarray(a).nbytes)
+
+
+def storage_device(x):
+    """Where index tensors for a structure's rows should live: its first torch leaf's device."""
+    for t in flatten(x):
+        if isinstance(t, torch.Tensor):
+            return t.device
+    return torch.device("cpu")
 
 
 def to_device(x, device):

@@ -19,8 +19,7 @@ class _ArraySource:
         self.batch_size = batch_size
         self.shuffle = shuffle
         on_cpu = device is None or torch.device(device).type == "cpu"
-        if not on_cpu and sum(t.numel() * t.element_size()
-                              for t in da.flatten(self.arrays)) <= da._DEVICE_CACHE_BYTES:
+        if not on_cpu and sum(da.nbytes(t) for t in da.flatten(self.arrays)) <= da._DEVICE_CACHE_BYTES:
             self.arrays = da.to_device(self.arrays, device)
             self.device = None  # already there
         else:
@@ -35,7 +34,7 @@ class _ArraySource:
 
     def __iter__(self):
         bs, n = self.batch_size, self.n
-        storage = da.first_leaf(self.arrays[0]).device
+        storage = da.storage_device(self.arrays)  # text arrays stay numpy (data_adapter.to_torch)
         if self.shuffle == "batch":
             order = torch.randperm(self.num_batches).tolist()
             for b in order:
@@ -55,7 +54,7 @@ class _ArraySource:
         if self._plain and self.device is None:
             x, y, sw = self.arrays
             return x[idx], None if y is None else y[idx], None if sw is None else sw[idx]
-        return da.to_device(map_structure(lambda t: t[idx], self.arrays), self.device)
+        return da.to_device(map_structure(lambda t: da.take(t, idx), self.arrays), self.device)
 
 
 class _PyDatasetSource:

@@ -28,8 +28,9 @@ class PyDataset:
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
         for name, value in (("workers", workers), ("max_queue_size", max_queue_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"PyDataset `{name}` must be a positive integer; received {name}={value!r}.")
+            # Keras accepts 0 for both (no worker processes / no queue); batches are read in-process here anyway.
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"PyDataset `{name}` must be a non-negative integer; received {name}={value!r}.")
         self._workers = workers
         self._use_multiprocessing = bool(use_multiprocessing)
         self._max_queue_size = max_queue_size
