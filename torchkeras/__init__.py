@@ -19,6 +19,7 @@ from torchkeras import (
     models,
     ops,
     optimizers,
+    preprocessing,
     quantizers,
     random,
     regularizers,

@@ -28,8 +28,8 @@ LEGACY = {
     "keras.utils.np_utils": "torchkeras.utils", "keras.utils.generic_utils": "torchkeras.utils",
     "keras.utils.vis_utils": "torchkeras.utils", "keras.utils.data_utils": "torchkeras.utils",
     "keras.utils.layer_utils": "torchkeras.utils", "keras.utils.io_utils": "torchkeras.utils",
-    "keras.preprocessing": "torchkeras.porting.preprocessing",
-    "keras.preprocessing.sequence": "torchkeras.utils.sequence_utils",
+    "keras.preprocessing": "torchkeras.preprocessing",
+    "keras.preprocessing.sequence": "torchkeras.preprocessing.sequence",
     "keras.engine": "torchkeras.porting.engine", "keras.engine.topology": "torchkeras.porting.engine",
     "keras.engine.training": "torchkeras.porting.engine", "keras.engine.base_layer": "torchkeras.porting.engine",
     "keras.engine.input_layer": "torchkeras.porting.engine", "keras.engine.sequential": "torchkeras.porting.engine",
@@ -83,6 +83,11 @@ class AliasModule(types.ModuleType):
             return _keras_version(attr)
         if attr.startswith("__") and attr.endswith("__"):
             raise AttributeError(attr)
+        # before the target: torchkeras.optimizers has submodules of these (lower-case) names
+        if self.__name__ in ("keras.optimizers", "keras.optimizers.legacy"):
+            factory = keras2.legacy_optimizer(attr)
+            if factory is not None:
+                return factory
         target = self.__dict__["_torchkeras_target"]
         value = getattr(target, attr, _MISSING)
         if isinstance(value, types.ModuleType) or value is _MISSING:

@@ -138,3 +138,34 @@ def legacy_layer(name):
         return cls  # still Keras 3 aliases: no warning
     warn_once(f"layers.{name}", f"keras.layers.{name} is a Keras 1/2 name; use keras.layers.{new}.", stacklevel=4)
     return cls
+
+
+# Keras 2.2's lower-case optimizer names (`keras.optimizers.rmsprop(lr=...)`), with that release's
+# default learning rates where Keras 3's differ.
+_OPTIMIZER_FACTORIES = {"sgd": ("SGD", {}), "rmsprop": ("RMSprop", {}), "adam": ("Adam", {}),
+                        "adagrad": ("Adagrad", {"learning_rate": 0.01, "initial_accumulator_value": 0.0}),
+                        "adadelta": ("Adadelta", {"learning_rate": 1.0}),
+                        "adamax": ("Adamax", {"learning_rate": 0.002}), "nadam": ("Nadam", {"learning_rate": 0.002})}
+
+
+def legacy_optimizer(name):
+    """A factory for Keras 2.2's `keras.optimizers.<name>`, or None when `name` is not one of them."""
+    if name not in _OPTIMIZER_FACTORIES:
+        return None
+    cls_name, defaults = _OPTIMIZER_FACTORIES[name]
+
+    def factory(*args, **kwargs):
+        from torchkeras import optimizers
+        if kwargs.get("epsilon", 0) is None:  # Keras 2.2: None meant backend.epsilon()
+            kwargs.pop("epsilon")
+        kwargs.pop("schedule_decay", None)  # Nadam's Keras 2.2 momentum schedule has no Keras 3 argument
+        if "lr" not in kwargs and not args:
+            kwargs = {**defaults, **kwargs}
+        else:
+            kwargs = {**{k: v for k, v in defaults.items() if k != "learning_rate"}, **kwargs}
+        return getattr(optimizers, cls_name)(*args, **kwargs)
+
+    factory.__name__ = factory.__qualname__ = name
+    warn_once(f"optimizers.{name}", f"keras.optimizers.{name} is a Keras 2.2 name; use keras.optimizers.{cls_name}.",
+              stacklevel=4)
+    return factory

@@ -1,5 +1,5 @@
-"""Keras 2's `keras.preprocessing`: only `sequence.pad_sequences` is provided."""
+"""Keras 2's `keras.preprocessing` under the porting runner: torchkeras.preprocessing (image with
+ImageDataGenerator, text with Tokenizer, sequence with pad_sequences / TimeseriesGenerator)."""
 
-from torchkeras.utils import sequence_utils as sequence
-
-__all__ = ["sequence"]
+from torchkeras.preprocessing import *  # noqa: F403
+from torchkeras.preprocessing import __all__  # noqa: F401

@@ -110,16 +110,21 @@ class EpochIterator:
         if da.is_tf_dataset(x):
             self._reject_y(x, y, sample_weight, batch_size)
             self.source = _IterableSource(da.TFDatasetIterable(x), device)
-        elif isinstance(x, torch.utils.data.DataLoader) or _is_stream(x):
+        elif isinstance(x, torch.utils.data.DataLoader):
             self._reject_y(x, y, sample_weight, batch_size)
             self.source = _IterableSource(x, device)
         elif isinstance(x, torch.utils.data.Dataset):
             self._reject_y(x, y, sample_weight, None)
             loader = torch.utils.data.DataLoader(x, batch_size=batch_size or 32, shuffle=bool(shuffle))
             self.source = _IterableSource(loader, device)
-        elif _is_py_dataset(x):
+        elif _is_py_dataset(x) and not inspect.isgenerator(x):
+            # before the stream check, as Keras: a Keras-2 iterator (ImageDataGenerator.flow) is a PyDataset
+            # that also has `__next__`, and read as a stream it would never end an epoch
             self._reject_y(x, y, sample_weight, batch_size)
             self.source = _PyDatasetSource(x, shuffle, device)
+        elif _is_stream(x):
+            self._reject_y(x, y, sample_weight, batch_size)
+            self.source = _IterableSource(x, device)
         elif da.is_array_structure(x):
             x, y, sample_weight = (da.to_torch_structure(a) for a in (x, y, sample_weight))
             if x is None:

@@ -7,6 +7,8 @@ from torchkeras.config import (
                                             is_interactive_logging_enabled,
 )
 from torchkeras.utils import legacy
+from torchkeras.utils.audio_dataset_utils import audio_dataset_from_directory
+from torchkeras.utils.dataset_utils import split_dataset
 from torchkeras.utils.file_utils import get_file
 from torchkeras.utils.general_utils import (
                                             Config,
@@ -16,6 +18,8 @@ from torchkeras.utils.general_utils import (
                                             standardize_dtype,
                                             unpack_x_y_sample_weight,
 )
+from torchkeras.utils.image_dataset_utils import image_dataset_from_directory
+from torchkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from torchkeras.utils.numerical_utils import normalize, set_random_seed, to_categorical
 from torchkeras.utils.plot_model import model_to_dot, plot_model
 from torchkeras.utils.progbar import Progbar
@@ -31,3 +35,5 @@ from torchkeras.utils.serialization import (
                                             register_keras_serializable,
                                             serialize_keras_object,
 )
+from torchkeras.utils.text_dataset_utils import text_dataset_from_directory
+from torchkeras.utils.timeseries_dataset_utils import timeseries_dataset_from_array

@@ -1,6 +1,7 @@
 """Dataset nodes that change when or how often upstream work runs: cache, prefetch (a background
 thread) and interleave."""
 
+import atexit
 import queue
 import threading
 
@@ -69,7 +70,9 @@ class Prefetch(_Unary):
             except BaseException as exc:  # re-raised in the consumer's thread
                 q.put((_END, exc))
 
-        threading.Thread(target=work, daemon=True, name="tf.data-prefetch").start()
+        thread = threading.Thread(target=work, daemon=True, name="tf.data-prefetch")
+        _LIVE.add((stop, thread))
+        thread.start()
         try:
             while True:
                 item, exc = q.get()
@@ -80,6 +83,23 @@ class Prefetch(_Unary):
                 yield item
         finally:
             stop.set()
+            _LIVE.discard((stop, thread))
+
+
+# A prefetch left half-consumed keeps its thread running; at interpreter exit a daemon thread stopped in the
+# middle of a torch kernel aborts the process ("terminate called without an active exception"), so every
+# live prefetch is told to stop and given a moment to leave before Python tears down.
+_LIVE = set()
+
+
+def _stop_prefetchers():
+    for stop, _ in list(_LIVE):
+        stop.set()
+    for _, thread in list(_LIVE):
+        thread.join(timeout=2.0)
+
+
+atexit.register(_stop_prefetchers)
 
 
 class Interleave(_Unary):
