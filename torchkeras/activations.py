@@ -6,10 +6,21 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from torchkeras.keras_tensor import KerasTensor, record_op
+from torchkeras.ops._common import tensor as _to_tensor
 from torchkeras.utils import serialization as _ser
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _not_a_tensor(fn, x, *args):
+    """Keras activations take numpy arrays, Python scalars and symbolic tensors too (as
+    keras.ops does): convert, or record the call as a functional-API node. Kept off the
+    tensor path so layers calling their activation pay one isinstance check."""
+    if isinstance(x, KerasTensor):
+        return record_op(fn, (x, *args), {})
+    return fn(_to_tensor(x), *args)
 
 
 def _const(v, x):
@@ -19,6 +30,8 @@ def _const(v, x):
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Keras relu: `max_value` caps, values <= `threshold` become 0 and
     `negative_slope` scales `threshold - x` for inputs below the threshold."""
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(relu, x, negative_slope, max_value, threshold)
     if negative_slope != 0.0 and max_value is None and threshold == 0:
         return F.leaky_relu(x, negative_slope)
     if negative_slope != 0.0:
@@ -35,10 +48,14 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def leaky_relu(x, negative_slope=0.2):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(leaky_relu, x, negative_slope)
     return F.leaky_relu(x, negative_slope)
 
 
 def relu6(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(relu6, x)
     return torch.clamp(x, 0.0, 6.0)
 
 
@@ -59,6 +76,8 @@ def _over_axes(fn, x, axis):
 
 
 def softmax(x, axis=-1):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(softmax, x, axis)
     if isinstance(axis, int) and -x.dim() <= axis < x.dim() and x.shape[axis] == 1:
         warnings.warn(
             f"You are using a softmax over axis {axis} of a tensor of shape "
@@ -71,20 +90,28 @@ def softmax(x, axis=-1):
 
 
 def log_softmax(x, axis=-1):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(log_softmax, x, axis)
     return _over_axes(lambda t, d: torch.log_softmax(t, dim=d), x, axis)
 
 
 def elu(x, alpha=1.0):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(elu, x, alpha)
     # expm1 of the clamped input keeps the unused branch finite (no NaN grads)
     return torch.where(x > 0, x, alpha * torch.expm1(torch.clamp(x, max=0.0)))
 
 
 def selu(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(selu, x)
     neg = (_SELU_SCALE * _SELU_ALPHA) * torch.expm1(torch.clamp(x, max=0.0))
     return torch.where(x > 0, _SELU_SCALE * x, neg)
 
 
 def softplus(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(softplus, x)
     # TF switches to `x` / `exp(x)` beyond |log(eps) + 2| of the dtype; using the
     # same cut-offs keeps outputs within an ulp or two of tf.keras.
     cut = -(math.log(torch.finfo(x.dtype).eps) + 2.0)
@@ -94,21 +121,29 @@ def softplus(x):
 
 
 def softsign(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(softsign, x)
     return x / (1.0 + torch.abs(x))
 
 
 def soft_shrink(x, threshold=0.5):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(soft_shrink, x, threshold)
     zero = torch.zeros_like(x)
     return torch.where(x > threshold, x - threshold,
                        torch.where(x < -threshold, x + threshold, zero))
 
 
 def sparse_plus(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(sparse_plus, x)
     quad = 0.25 * torch.square(x + 1.0)
     return torch.where(x <= -1, torch.zeros_like(x), torch.where(x < 1, quad, x))
 
 
 def silu(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(silu, x)
     return x * torch.sigmoid(x)
 
 
@@ -116,10 +151,14 @@ swish = silu
 
 
 def squareplus(x, b=4):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(squareplus, x, b)
     return (x + torch.sqrt(torch.square(x) + b)) / 2
 
 
 def gelu(x, approximate=False):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(gelu, x, approximate)
     if approximate:
         inner = 0.7978845608028654 * (x + 0.044715 * torch.pow(x, 3))
         return 0.5 * x * (1.0 + torch.tanh(inner))
@@ -128,10 +167,14 @@ def gelu(x, approximate=False):
 
 
 def celu(x, alpha=1.0):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(celu, x, alpha)
     return torch.clamp(x, min=0.0) + alpha * torch.expm1(torch.clamp(x, max=0.0) / alpha)
 
 
 def glu(x, axis=-1):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(glu, x, axis)
     if x.shape[axis] % 2 != 0:
         raise ValueError(
             "glu: axis size must be divisible by 2. "
@@ -142,56 +185,80 @@ def glu(x, axis=-1):
 
 
 def tanh(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(tanh, x)
     return torch.tanh(x)
 
 
 def tanh_shrink(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(tanh_shrink, x)
     return x - torch.tanh(x)
 
 
 def hard_tanh(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(hard_tanh, x)
     return torch.clamp(x, -1.0, 1.0)
 
 
 def hard_shrink(x, threshold=0.5):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(hard_shrink, x, threshold)
     return torch.where(torch.abs(x) > threshold, x, torch.zeros_like(x))
 
 
 def threshold(x, threshold, default_value):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(globals()["threshold"], x, threshold, default_value)
     return torch.where(x > threshold, x, _const(default_value, x))
 
 
 def sigmoid(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(sigmoid, x)
     out = torch.sigmoid(x)
     out._keras_logits = x  # losses recompute crossentropy from the logits
     return out
 
 
 def sparse_sigmoid(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(sparse_sigmoid, x)
     mid = 0.5 * (x + 1.0)
     return torch.where(x <= -1, torch.zeros_like(x),
                        torch.where(x >= 1, torch.ones_like(x), mid))
 
 
 def exponential(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(exponential, x)
     return torch.exp(x)
 
 
 def hard_sigmoid(x):
     """Keras 3 definition: relu6(x + 3) / 6."""
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(hard_sigmoid, x)
     return torch.clamp(x + 3.0, 0.0, 6.0) / 6.0
 
 
 def keras2_hard_sigmoid(x):
     """Keras 2 definition, used when loading legacy configs: clip(0.2x + 0.5, 0, 1)."""
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(keras2_hard_sigmoid, x)
     return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
 
 
 def log_sigmoid(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(log_sigmoid, x)
     return -softplus(-x)
 
 
 def hard_silu(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(hard_silu, x)
     return x * hard_sigmoid(x)
 
 
@@ -203,10 +270,14 @@ def linear(x):
 
 
 def mish(x):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(mish, x)
     return x * torch.tanh(softplus(x))
 
 
 def sparsemax(x, axis=-1):
+    if not isinstance(x, torch.Tensor):
+        return _not_a_tensor(sparsemax, x, axis)
     # Same formula as every Keras 3.15 backend, including its threshold
     # tau = (sum of the cumulative sums over the support - 1) / k, so results
     # match tf.keras (they differ from textbook sparsemax when k > 1).

@@ -79,6 +79,9 @@ def any_symbolic(structure):
 class KerasTensor:
     """A symbolic tensor: shape (None for unknown dims), dtype and the node that made it."""
 
+    ragged = False  # torchkeras has no ragged tensors; Keras's InputLayer tests read the attribute
+    sparse = False
+
     def __init__(self, shape, dtype="float32", name=None, sparse=False, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype_name(dtype) if isinstance(dtype, torch.dtype) else (dtype or "float32")

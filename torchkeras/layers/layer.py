@@ -165,7 +165,10 @@ class Layer(nn.Module):
 
     @property
     def dtype_policy(self):
-        return self._dtype_name
+        """A DTypePolicy object, as Keras (its `.name` is the policy name)."""
+        from torchkeras import dtype_policies
+
+        return dtype_policies.get(self._dtype_name)
 
     def _flatten_layers(self, include_self=True, recursive=True):
         if include_self:
@@ -480,6 +483,8 @@ class Layer(nn.Module):
             inputs = {k: self._convert_input(x) for k, x in inputs.items()}
         else:
             inputs = self._convert_input(inputs)
+        if args:  # as Keras: array arguments after the inputs (a positional mask) become tensors
+            args = tuple(self._convert_input(a) if isinstance(a, np.ndarray) else a for a in args)
         if not self.built:
             self._check_inputs(inputs)  # as Keras: rank and input count are checked before build too
             shapes = map_structure(lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, inputs)
@@ -497,8 +502,11 @@ class Layer(nn.Module):
         if training is None:
             training = ctx.training if ctx.depth else self.training
         mask = kwargs.pop("mask", None)
-        if mask is None and (has_mask or self.supports_masking):
-            mask = self._input_mask(inputs)
+        if mask is None:
+            if has_mask or self.supports_masking:
+                mask = self._input_mask(inputs)
+        elif type(mask) is not torch.Tensor:
+            mask = _mask_tensor(mask)  # as Keras: numpy / list masks passed as mask= become tensors
         if has_training:
             kwargs["training"] = training
         if has_mask and mask is not None:
@@ -702,6 +710,14 @@ def _plain_values(value):
     if isinstance(value, (list, tuple)):
         return all(_plain_values(v) for v in value)
     return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _mask_tensor(mask):
+    if isinstance(mask, (list, tuple)):
+        return [None if m is None else _mask_tensor(m) for m in mask]
+    if isinstance(mask, torch.Tensor) or is_variable(mask):
+        return getattr(mask, "value", mask)
+    return torch.as_tensor(np.asarray(mask))
 
 
 def _marking_build(build):

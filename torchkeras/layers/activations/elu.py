@@ -11,7 +11,7 @@ class ELU(Layer):
         super().__init__(**kwargs)
         self.alpha = alpha
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         return activations.elu(inputs, alpha=self.alpha)

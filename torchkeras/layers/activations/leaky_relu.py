@@ -23,7 +23,7 @@ class LeakyReLU(Layer):
                              f"Expected a float. Received: negative_slope={negative_slope!r}")
         self.negative_slope = negative_slope
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         return F.leaky_relu(inputs, self.negative_slope)

@@ -32,7 +32,7 @@ class ReLU(Layer):
         self.negative_slope = _non_negative(negative_slope, "negative_slope")
         self.threshold = _non_negative(threshold, "threshold")
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,

@@ -23,7 +23,7 @@ class Softmax(Layer):
         super().__init__(**kwargs)
         self.axis = tuple(axis) if isinstance(axis, list) else axis
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def _check_mask(self, inputs, mask):
         if not isinstance(mask, torch.Tensor):

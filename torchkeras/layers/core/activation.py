@@ -14,7 +14,7 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         return self.activation(inputs)

@@ -51,7 +51,7 @@ class _NoiseLayer(Layer):
         self.seed = seed
         self._generators = {}
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def _generator(self, device):
         if self.seed is None:

@@ -19,7 +19,7 @@ class Masking(Layer):
             mask_value = serialization.deserialize_keras_object(mask_value)
         self.mask_value = mask_value
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def _keep(self, inputs, keepdim):
         if not isinstance(inputs, torch.Tensor):  # compute_mask called directly on numpy, as Keras allows

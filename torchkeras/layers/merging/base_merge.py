@@ -2,6 +2,7 @@
 
 import torch
 
+from torchkeras import ops
 from torchkeras.layers.layer import Layer
 
 
@@ -90,19 +91,24 @@ class Merge(Layer):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (list, tuple)):
-            raise ValueError(f"`mask` should be a list. Received: mask={mask}")
-        if not isinstance(inputs, (list, tuple)):
-            raise ValueError("`inputs` should be a list of tensors.")
-        if len(mask) != len(inputs):
-            raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received: "
-                             f"{len(inputs)} inputs and {len(mask)} masks")
+        check_mask_list(inputs, mask)
         if any(m is None for m in mask):
             return None
+        # keras.ops: masks may be numpy arrays, variables or symbolic tensors (direct calls).
         out = mask[0]
         for m in mask[1:]:
-            out = torch.logical_or(out, m)
+            out = ops.logical_or(out, m)
         return out
+
+
+def check_mask_list(inputs, mask):
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"`mask` should be a list. Received: mask={mask}")
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
+    if len(mask) != len(inputs):
+        raise ValueError("The lists `inputs` and `mask` should have the same length. Received: "
+                         f"{len(inputs)} inputs and {len(mask)} masks. Pass one mask (or None) per input.")
 
 
 def _expanded_mask(mask, x):

@@ -2,7 +2,8 @@
 
 import torch
 
-from torchkeras.layers.merging.base_merge import Merge
+from torchkeras import ops
+from torchkeras.layers.merging.base_merge import Merge, check_mask_list
 
 
 class Concatenate(Merge):
@@ -68,19 +69,19 @@ class Concatenate(Merge):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (list, tuple)) or not isinstance(inputs, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError(f"`mask` should be a list with one entry per input. Received: mask={mask}")
+        check_mask_list(inputs, mask)
         if all(m is None for m in mask):
             return None
+        # keras.ops: masks and inputs may be numpy arrays, variables or symbolic tensors.
         full = []
         for x, m in zip(inputs, mask):
             if m is None:
-                full.append(torch.ones(x.shape, dtype=torch.bool, device=x.device))
-            elif m.dim() < x.dim():
-                full.append(m.unsqueeze(-1).expand(x.shape))
+                full.append(ops.ones_like(x, dtype="bool"))
+            elif ops.ndim(m) < ops.ndim(x):
+                full.append(ops.logical_or(ops.expand_dims(m, -1), ops.zeros_like(x, dtype="bool")))
             else:
-                full.append(m.to(torch.bool))
-        return torch.any(torch.cat(full, dim=self.axis), dim=-1)
+                full.append(ops.cast(m, "bool"))
+        return ops.any(ops.concatenate(full, axis=self.axis), axis=-1)
 
     def get_config(self):
         cfg = super().get_config()

@@ -2,6 +2,7 @@
 
 import torch
 
+from torchkeras.layers.layer import Layer
 from torchkeras.layers.normalization import _utils as U
 from torchkeras.layers.normalization.base_normalization import AxisNormalization
 
@@ -19,7 +20,7 @@ class UnitNormalization(AxisNormalization):
             raise TypeError("Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
                             f"Received: axis={axis!r}") from None
         self.supports_masking = True
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         axes = U.normalize_axes(self.axis, inputs.dim(), self, tuple(inputs.shape))

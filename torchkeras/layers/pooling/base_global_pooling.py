@@ -15,7 +15,7 @@ class BaseGlobalPooling(Layer):
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=pool_dimensions + 2)
         self._axes = tuple(spatial_axes(pool_dimensions, self.data_format))
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def _float_inputs(self, inputs):
         # Keras's mean of an int tensor is float (compute dtype); torch's mean refuses ints.

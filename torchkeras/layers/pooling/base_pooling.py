@@ -44,7 +44,7 @@ class BasePooling(Layer):
         self._k, self._s = lift(self.rank, self.pool_size), lift(self.rank, self.strides)
         self._fn = (_MAX if pool_mode == "max" else _AVG)[max(self.rank, 2)]
         self._cache = {}
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def _pads(self, spatial):
         p = self._cache.get(spatial)

@@ -4,6 +4,7 @@ import math
 
 from torchkeras import config
 from torchkeras.layers.input_spec import InputSpec
+from torchkeras.layers.layer import Layer
 from torchkeras.layers.reshaping._base import ShapeOnlyLayer
 
 
@@ -22,7 +23,7 @@ class Flatten(ShapeOnlyLayer):
         self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(min_ndim=1)
         self.supports_masking = False
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         rank = inputs.dim()

@@ -1,6 +1,7 @@
 """Permute: reorders the non-batch axes, e.g. dims=(2, 1) swaps axes 1 and 2."""
 
 from torchkeras.layers.input_spec import InputSpec
+from torchkeras.layers.layer import Layer
 from torchkeras.layers.reshaping._base import ShapeOnlyLayer, as_tuple
 
 
@@ -17,7 +18,7 @@ class Permute(ShapeOnlyLayer):
                              f"must be consecutive and start from 1. Received dims={dims}")
         self.dims = tuple(int(d) for d in dims)
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         return inputs.permute(0, *self.dims)

@@ -1,6 +1,7 @@
 """RepeatVector: (batch, features) -> (batch, n, features)."""
 
 from torchkeras.layers.input_spec import InputSpec
+from torchkeras.layers.layer import Layer
 from torchkeras.layers.reshaping._base import ReshapingLayer, positive_count
 
 
@@ -13,7 +14,7 @@ class RepeatVector(ReshapingLayer):
         super().__init__(**kwargs)
         self.n = positive_count(n, "n")
         self.input_spec = InputSpec(ndim=2)
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         return inputs.unsqueeze(1).repeat(1, self.n, 1)

@@ -3,6 +3,7 @@
 import math
 import numbers
 
+from torchkeras.layers.layer import Layer
 from torchkeras.layers.reshaping._base import ShapeOnlyLayer, as_tuple
 
 
@@ -51,7 +52,7 @@ class Reshape(ShapeOnlyLayer):
             raise ValueError("There must be at most one unknown dimension (-1) in `target_shape`. "
                              f"Received: target_shape={target_shape!r}.")
         self.target_shape = tuple(int(d) for d in target)
-        self.built = True
+        self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
 
     def call(self, inputs):
         target = resolve_target_shape(tuple(inputs.shape[1:]), self.target_shape)

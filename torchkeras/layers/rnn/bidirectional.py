@@ -3,6 +3,7 @@
 import torch
 
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.rnn.stacked_rnn_cells import revive_layer
 from torchkeras.utils import serialization
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
@@ -13,7 +14,10 @@ def _recreate(layer, name, go_backwards=None):
     cfg["config"]["name"] = name
     if go_backwards is not None:
         cfg["config"]["go_backwards"] = go_backwards
-    return serialization.deserialize_keras_object(cfg)
+    new = serialization.deserialize_keras_object(cfg)
+    if hasattr(layer, "use_cudnn"):  # not in the config, but Keras keeps it on both directions
+        new.use_cudnn = layer.use_cudnn
+    return new
 
 
 def _strip(name, prefix):
@@ -148,7 +152,7 @@ class Bidirectional(Layer):
     @classmethod
     def from_config(cls, cfg, custom_objects=None):
         cfg = dict(cfg)
-        cfg["layer"] = serialization.deserialize_keras_object(cfg["layer"], custom_objects)
+        cfg["layer"] = revive_layer(cfg["layer"], custom_objects)
         if cfg.get("backward_layer") is not None:
-            cfg["backward_layer"] = serialization.deserialize_keras_object(cfg["backward_layer"], custom_objects)
+            cfg["backward_layer"] = revive_layer(cfg["backward_layer"], custom_objects)
         return cls(**cfg)

@@ -27,11 +27,14 @@ class GRUCell(RecurrentCell):
                  kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  reset_after=True, seed=None, **kwargs):
+        # Keras's `implementation` (1 or 2) only regroups the same math: accepted and kept, no effect.
+        implementation = kwargs.pop("implementation", 2)
         super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
                          recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                          bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
                          recurrent_dropout, seed, **kwargs)
         self.reset_after = bool(reset_after)
+        self.implementation = implementation
         self.dropout_mask_count = 3 if self.recurrent_dropout else None
 
     def _split_bias(self):
@@ -109,7 +112,7 @@ class GRU(BuiltinRNN):
             recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
             kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
             bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-            reset_after=reset_after, seed=seed)
+            reset_after=reset_after, seed=seed, implementation=kwargs.pop("implementation", 2))
         super().__init__(units, activity_regularizer=activity_regularizer, cell_kwargs=cell_kwargs,
                          return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
                          stateful=stateful, unroll=unroll, **kwargs)

@@ -25,6 +25,8 @@ class LSTMCell(RecurrentCell):
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, **kwargs):
+        # Keras's `implementation` (1 or 2) only regroups the same math: accepted and kept, no effect.
+        implementation = kwargs.pop("implementation", 2)
         super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
                          recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                          bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
@@ -32,6 +34,7 @@ class LSTMCell(RecurrentCell):
         self.unit_forget_bias = bool(unit_forget_bias)
         self.state_size = [self.units, self.units]
         # Keras's implementation 1 (one mask per gate) is used whenever recurrent_dropout is set.
+        self.implementation = implementation
         self.dropout_mask_count = 4 if self.recurrent_dropout else None
 
     def _initial_bias(self):
@@ -86,7 +89,7 @@ class LSTM(BuiltinRNN):
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
             recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed)
+            recurrent_dropout=recurrent_dropout, seed=seed, implementation=kwargs.pop("implementation", 2))
         if use_cudnn not in ("auto", True, False):
             raise ValueError(f"Invalid value received for argument `use_cudnn`. Expected one of "
                              f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}")

@@ -28,7 +28,7 @@ one matmul and only loops over the recurrence.
 
 import torch
 
-from torchkeras.keras_tensor import KerasTensor, flatten, torch_dtype
+from torchkeras.keras_tensor import KerasTensor, flatten, map_structure, torch_dtype
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.rnn._loop import check_mask, fmt_shape, is_right_padded, run_fused, run_loop
 from torchkeras.utils import serialization
@@ -108,10 +108,19 @@ class RNN(Layer):
         batch = shape[0]
         out = (batch, shape[1], self._output_size) if self.return_sequences else (batch, self._output_size)
         if self.return_state:
+            if type(self.cell).__name__ == "StackedRNNCells":
+                return [out] + [[(batch, d) for d in s] if isinstance(s, (list, tuple)) else (batch, s)
+                                for s in self.cell.state_size]
             return [out] + [(batch, s) for s in self.state_size]
         return out
 
     def compute_output_spec(self, inputs, *args, **kwargs):
+        if self.return_state and type(self.cell).__name__ == "StackedRNNCells":
+            shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+            out = self.compute_output_shape(shapes)
+            dtype = self.compute_dtype
+            return tuple(KerasTensor(s, dtype) if isinstance(s, tuple) else [KerasTensor(d, dtype) for d in s]
+                         for s in out)
         out = super().compute_output_spec(inputs, *args, **kwargs)
         return tuple(out) if isinstance(out, list) else out
 
@@ -220,8 +229,11 @@ class RNN(Layer):
             self.states = [s.detach() for s in flat]
         output = seq if self.return_sequences else last
         if self.return_state:
-            # Stacked cells return one list of states per cell, as Keras.
-            return (output, *(final if type(cell).__name__ == "StackedRNNCells" else flat))
+            # Stacked cells return each cell's states shaped as its state_size (a tensor or a list), as Keras.
+            if type(cell).__name__ == "StackedRNNCells":
+                return (output, *[f if isinstance(c.state_size, (list, tuple)) else f[0]
+                                  for c, f in zip(cell.cells, final)])
+            return (output, *flat)
         return output
 
     def get_config(self):

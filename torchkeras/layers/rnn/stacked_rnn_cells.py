@@ -1,6 +1,8 @@
 """StackedRNNCells: several cells run as one cell (each feeds its output to the next at every step)."""
 
-from torchkeras.keras_tensor import flatten
+import torch
+
+from torchkeras.keras_tensor import flatten, torch_dtype
 from torchkeras.layers.layer import Layer
 from torchkeras.utils import serialization
 
@@ -46,9 +48,11 @@ class StackedRNNCells(Layer):
         states = []
         for c in self.cells:
             getter = getattr(c, "get_initial_state", None)
-            if getter is None:
-                raise ValueError(f"Cell {c!r} has no `get_initial_state`; pass `initial_state` to the RNN.")
-            states.append(_as_list(getter(batch_size=batch_size)))
+            if getter is None:  # as Keras: zeros of the cell's state sizes
+                dtype = torch_dtype(self.compute_dtype)
+                states.append([torch.zeros((batch_size, d), dtype=dtype) for d in _as_list(c.state_size)])
+            else:
+                states.append(_as_list(getter(batch_size=batch_size)))
         return states
 
     def build(self, input_shape):
@@ -77,5 +81,15 @@ class StackedRNNCells(Layer):
     @classmethod
     def from_config(cls, cfg, custom_objects=None):
         cfg = dict(cfg)
-        cfg["cells"] = [serialization.deserialize_keras_object(c, custom_objects) for c in cfg["cells"]]
+        cfg["cells"] = [revive_layer(c, custom_objects) for c in cfg["cells"]]
         return cls(**cfg)
+
+
+def revive_layer(cell_config, custom_objects=None):
+    """As Keras's deserialization: a nested layer (cell, wrapped layer) saved built comes back built
+    from its build_config."""
+    cell = serialization.deserialize_keras_object(cell_config, custom_objects)
+    build_config = cell_config.get("build_config") if isinstance(cell_config, dict) else None
+    if isinstance(cell, Layer) and not cell.built and build_config:
+        cell.build_from_config(build_config)
+    return cell

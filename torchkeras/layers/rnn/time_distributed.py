@@ -1,6 +1,7 @@
 """TimeDistributed: applies a layer to every temporal slice of a (batch, time, ...) input."""
 
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.rnn.stacked_rnn_cells import revive_layer
 from torchkeras.utils import serialization
 
 
@@ -37,7 +38,12 @@ class TimeDistributed(Layer):
 
     def call(self, inputs, training=None, mask=None):
         b, t = inputs.shape[0], inputs.shape[1]
-        kwargs = {"training": training} if self.layer._call_args()[0] else {}
+        has_training, has_mask = self.layer._call_args()
+        kwargs = {"training": training} if has_training else {}
+        if mask is not None:
+            _check_mask(mask, inputs)
+            if has_mask:  # as Keras: the inner layer sees each time step's slice of the mask
+                kwargs["mask"] = mask.reshape((b * t,) + tuple(mask.shape[2:]))
         y = self.layer(inputs.reshape((b * t,) + tuple(inputs.shape[2:])), **kwargs)
         return y.reshape((b, t) + tuple(y.shape[1:]))
 
@@ -52,5 +58,17 @@ class TimeDistributed(Layer):
     @classmethod
     def from_config(cls, cfg, custom_objects=None):
         cfg = dict(cfg)
-        cfg["layer"] = serialization.deserialize_keras_object(cfg["layer"], custom_objects)
+        cfg["layer"] = revive_layer(cfg["layer"], custom_objects)
         return cls(**cfg)
+
+
+def _check_mask(mask, inputs):
+    if mask.dim() < 2:
+        raise ValueError("The `mask` passed to the `TimeDistributed` layer must be at least 2D (e.g., "
+                         f"`(batch_size, timesteps)`), but it has {mask.dim()} dimension(s) with shape "
+                         f"{tuple(mask.shape)}.")
+    if tuple(mask.shape[:2]) != tuple(inputs.shape[:2]):
+        raise ValueError(f"The `mask` passed to the `TimeDistributed` layer has a shape {tuple(mask.shape)} that is "
+                         f"incompatible with the input shape {tuple(inputs.shape)}. The first two dimensions of the "
+                         "mask (batch size and timesteps) must match the input's first two dimensions. Expected "
+                         f"mask shape prefix: ({inputs.shape[0]}, {inputs.shape[1]}).")
