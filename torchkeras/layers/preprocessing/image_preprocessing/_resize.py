@@ -7,6 +7,7 @@ without antialias is TF's lerp form (see `_bilinear`). Bicubic without antialias
 TF's box overlap; lanczos and every antialiased method are TF's ScaleAndTranslate kernels.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -104,14 +105,20 @@ def _area_weights(in_size, out_size):
     return w / float(scale)
 
 
-def _weights(in_size, out_size, method, antialias, device):
+@functools.lru_cache(maxsize=256)
+def _weights_cpu(in_size, out_size, method, antialias):
+    # built once per (sizes, method): the per-output loops are Python
     if method == "area":
         w = _area_weights(in_size, out_size)
     elif method == "bicubic" and not antialias:
         w = _bicubic_weights(in_size, out_size)
     else:
         w = _scale_translate_weights(in_size, out_size, method, antialias)
-    return torch.from_numpy(w.astype(np.float32)).to(device)
+    return torch.from_numpy(w.astype(np.float32))
+
+
+def _weights(in_size, out_size, method, antialias, device):
+    return _weights_cpu(int(in_size), int(out_size), method, bool(antialias)).to(device)
 
 
 def _bilinear_axis(in_size, out_size, device):

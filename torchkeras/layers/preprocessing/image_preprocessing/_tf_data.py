@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import torch
 
+_ARRAY_TYPES = (torch.Tensor, np.ndarray, np.generic, bool, int, float)
+
 
 def _tf():
     return sys.modules.get("tensorflow")
@@ -43,14 +45,19 @@ def tf_data_call(fn, inputs):
         return np.zeros(dims, dtype=t.dtype.as_numpy_dtype)
     probe = _plain(fn(tf.nest.pack_sequence_as(inputs, [probe_value(t) for t in flat_in])))
     flat_probe = tf.nest.flatten(probe)
-    tout = [tf.as_dtype(_to_numpy(p).dtype) for p in flat_probe]
+    # Non-array leaves (None, seed generators) cannot cross numpy_function: they keep the probe's value.
+    arrays = [i for i, p in enumerate(flat_probe) if isinstance(p, _ARRAY_TYPES)]
+    tout = [tf.as_dtype(_to_numpy(flat_probe[i]).dtype) for i in arrays]
 
-    def run(*arrays):
-        out = fn(tf.nest.pack_sequence_as(inputs, list(arrays)))
-        return [_to_numpy(o).astype(t.as_numpy_dtype, copy=False) for o, t in zip(tf.nest.flatten(_plain(out)), tout)]
-    flat_out = tf.numpy_function(run, flat_in, tout)
-    for o, p in zip(flat_out, flat_probe):
-        o.set_shape([None] * _to_numpy(p).ndim)
+    def run(*values):
+        flat = tf.nest.flatten(_plain(fn(tf.nest.pack_sequence_as(inputs, list(values)))))
+        return [_to_numpy(flat[i]).astype(t.as_numpy_dtype, copy=False) for i, t in zip(arrays, tout)]
+    flat_out = list(flat_probe)
+    if arrays:
+        results = tf.numpy_function(run, flat_in, tout)
+        for i, r in zip(arrays, results):
+            r.set_shape([None] * _to_numpy(flat_probe[i]).ndim)
+            flat_out[i] = r
     return tf.nest.pack_sequence_as(probe, flat_out)
 
 

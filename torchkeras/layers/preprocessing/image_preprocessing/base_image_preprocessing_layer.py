@@ -19,31 +19,13 @@ from torchkeras import config
 from torchkeras.keras_tensor import any_symbolic
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.preprocessing.image_preprocessing._backend import BACKEND, torch_dtype
-from torchkeras.layers.preprocessing.image_preprocessing._tf_data import (
-    is_tf_input,
-    numpy_to_torch,
-    tf_data_call,
+from torchkeras.layers.preprocessing.image_preprocessing._helpers import (
+    TRANSFORMS,
+    accepting_numpy,
+    f32,
+    to_tensor,
 )
-
-_TRANSFORMS = ("get_random_transformation", "transform_images", "transform_labels", "transform_bounding_boxes",
-               "transform_segmentation_masks")
-
-
-def _accepting_numpy(fn):
-    """Let a transform method be called directly with numpy data / transformations (or, inside a
-    tf.data map, TensorFlow tensors), as Keras's backend-agnostic ones can."""
-    def method(self, data, *args, **kwargs):
-        if type(data) is not torch.Tensor:
-            if is_tf_input(data):
-                return tf_data_call(lambda v: method(self, v, *args, **kwargs), data)
-            data = numpy_to_torch(data)
-        args = tuple(numpy_to_torch(a) for a in args)
-        if "transformation" in kwargs:
-            kwargs["transformation"] = numpy_to_torch(kwargs["transformation"])
-        return fn(self, data, *args, **kwargs)
-    method.__name__, method.__doc__, method.__wrapped__ = fn.__name__, fn.__doc__, fn
-    method._accepts_numpy = True
-    return method
+from torchkeras.layers.preprocessing.image_preprocessing._tf_data import is_tf_input, tf_data_call
 
 
 class BaseImagePreprocessingLayer(Layer):
@@ -52,10 +34,10 @@ class BaseImagePreprocessingLayer(Layer):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name in _TRANSFORMS:
+        for name in TRANSFORMS:
             fn = cls.__dict__.get(name)
             if fn is not None and not getattr(fn, "_accepts_numpy", False):
-                setattr(cls, name, _accepting_numpy(fn))
+                setattr(cls, name, accepting_numpy(fn))
 
     def __init__(self, factor=None, bounding_box_format=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -101,6 +83,9 @@ class BaseImagePreprocessingLayer(Layer):
             return tf_data_call(lambda v: self(v, training=flag, **kwargs), inputs)
         if training is None and config.call_context.depth == 0 and not any_symbolic(inputs):
             training = True
+        if not self.built and isinstance(inputs, dict) and "images" in inputs:
+            # build() sees the images' shape, not the dict's
+            self.build((None,) + tuple(np.shape(inputs["images"]))[1:])
         outputs = super().forward(inputs, *args, training=training, **kwargs)
         if isinstance(inputs, dict) and isinstance(outputs, dict) and not any_symbolic(inputs):
             # As Keras: a dict input is updated in place and returned.
@@ -166,9 +151,9 @@ class BaseImagePreprocessingLayer(Layer):
 
     def call(self, data, training=True):
         if isinstance(data, dict):
-            data = {k: (_to_tensor(v) if k != "bounding_boxes" else v) for k, v in data.items()}
+            data = {k: (to_tensor(v) if k != "bounding_boxes" else v) for k, v in data.items()}
         else:
-            data = _to_tensor(data)
+            data = to_tensor(data)
         transformation = self.get_random_transformation(data, training=training)
         if not isinstance(data, dict):
             if self._is_batched(data):
@@ -237,9 +222,9 @@ class BaseImagePreprocessingLayer(Layer):
         angle, shear_x, shear_y = angle.float() * rad, shear_x.float() * rad, shear_y.float() * rad
         # float32 sin/cos/tan rounded from float64: torch's float32 kernels can be 1 ulp off the
         # correctly rounded value TF returns, which moves sampling points visibly on sharp images.
-        shear_x, shear_y = _f32(torch.tan, shear_x), _f32(torch.tan, shear_y)
+        shear_x, shear_y = f32(torch.tan, shear_x), f32(torch.tan, shear_y)
         cx, cy = center_x * (float(width) - 1), center_y * (float(height) - 1)
-        cos, sin = _f32(torch.cos, angle), _f32(torch.sin, angle)
+        cos, sin = f32(torch.cos, angle), f32(torch.sin, angle)
         a0 = scale * (cos + shear_x * sin)
         a1 = scale * (-sin + shear_x * cos)
         a2 = translate_x + cx - cx * a0 - cy * a1
@@ -250,27 +235,9 @@ class BaseImagePreprocessingLayer(Layer):
         return torch.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], dim=1)
 
 
-for _name in _TRANSFORMS:
-    setattr(BaseImagePreprocessingLayer, _name, _accepting_numpy(BaseImagePreprocessingLayer.__dict__[_name]))
+for _name in TRANSFORMS:
+    setattr(BaseImagePreprocessingLayer, _name, accepting_numpy(BaseImagePreprocessingLayer.__dict__[_name]))
 
 
-def _f32(fn, x):
-    return fn(x.double()).float()
-
-
-def _to_tensor(x):
-    if isinstance(x, torch.Tensor):
-        return x
-    arr = np.asarray(x)
-    if arr.dtype == np.float64:
-        arr = arr.astype(np.float32)
-    return torch.from_numpy(np.ascontiguousarray(arr))
-
-
-def saturate_cast(x, dtype):
-    """Cast with clipping to the target dtype's range (tf.image.convert_image_dtype's saturate)."""
-    dtype = torch_dtype(dtype)
-    if dtype.is_floating_point or dtype == torch.bool:
-        return x.to(dtype)
-    info = torch.iinfo(dtype)
-    return x.clamp(info.min, info.max).to(dtype)
+for _name in TRANSFORMS:
+    setattr(BaseImagePreprocessingLayer, _name, accepting_numpy(BaseImagePreprocessingLayer.__dict__[_name]))

@@ -38,21 +38,23 @@ class MixUp(BaseImagePreprocessingLayer):
         if not training:
             return images
         images = self._float(images)
-        w = self._float(transformation["mix_weight"]).to(images.device).reshape(-1, 1, 1, 1)
-        other = images.index_select(0, transformation["permutation_order"].to(images.device))
+        w, order = _weight_and_order(transformation, images.device)
+        w = self._float(w).reshape(-1, 1, 1, 1)
+        other = images.index_select(0, order)
         return w * images + (1.0 - w) * other
 
     def transform_labels(self, labels, transformation, training=True):
         if not training:
             return labels
-        w = transformation["mix_weight"].to(labels.device).reshape(-1, 1)
-        other = labels.index_select(0, transformation["permutation_order"].to(labels.device))
+        w, order = _weight_and_order(transformation, labels.device)
+        w = w.reshape(-1, 1)
+        other = labels.index_select(0, order)
         return w * labels + (1.0 - w) * other
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         if not training:
             return bounding_boxes
-        order = transformation["permutation_order"]
+        order = torch.as_tensor(transformation["permutation_order"]).long()
         boxes, labels = bounding_boxes["boxes"], bounding_boxes["labels"]
         boxes = torch.cat([boxes, boxes.index_select(0, order.to(boxes.device))], dim=1)
         labels = torch.cat([labels, labels.index_select(0, order.to(labels.device))], dim=0)
@@ -61,10 +63,11 @@ class MixUp(BaseImagePreprocessingLayer):
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         if not training:
             return segmentation_masks
-        w = transformation["mix_weight"].to(segmentation_masks.device).reshape(-1, 1, 1, 1)
+        w, order = _weight_and_order(transformation, segmentation_masks.device)
+        w = w.reshape(-1, 1, 1, 1)
         # Keras 3.15 calls take() without an axis here (indexing the flattened masks); the masks
         # are mixed along the batch axis, as the images are.
-        other = segmentation_masks.index_select(0, transformation["permutation_order"].to(segmentation_masks.device))
+        other = segmentation_masks.index_select(0, order)
         return w * segmentation_masks + (1.0 - w) * other
 
     def compute_output_shape(self, input_shape):
@@ -74,3 +77,10 @@ class MixUp(BaseImagePreprocessingLayer):
         cfg = super().get_config()
         cfg.update({"alpha": self.alpha, "seed": self.seed})
         return cfg
+
+
+def _weight_and_order(transformation, device):
+    # transformations may also be given by hand, as Python numbers and lists
+    w = torch.as_tensor(transformation["mix_weight"], dtype=torch.float32, device=device)
+    order = torch.as_tensor(transformation["permutation_order"], device=device).long()
+    return w, order

@@ -99,19 +99,21 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         threshold = self.backend.random.uniform(shape=(n,), minval=0.0, maxval=1.0, seed=seed)
         strength = self.backend.random.uniform(shape=(), minval=self.scale[0], maxval=self.scale[1], seed=seed,
                                                dtype=self.compute_dtype)
-        # Keras's TensorFlow op draws dx and dy from the same seed, so both displacements are equal.
-        noise = self.backend.random.normal((n, images.shape[h_axis], images.shape[w_axis]), seed=seed)
-        return {"apply_transform": threshold < p, "distortion_factor": strength, "noise": noise}
+        return {"apply_transform": threshold < p, "distortion_factor": strength, "seed": seed}
 
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:
             return images
-        x = images if self.data_format == "channels_first" else images.permute(0, 3, 1, 2)
+        unbatched = images.ndim == 3
+        batch = images.unsqueeze(0) if unbatched else images
+        x = batch if self.data_format == "channels_first" else batch.permute(0, 3, 1, 2)
         n, _, h, w = x.shape
         f = float(transformation["distortion_factor"])
         alpha, sigma = max(h, w) * 0.1 * f, min(h, w) * 0.05 * f
         k = 6 * int(sigma) | 1
-        noise = transformation["noise"].to(x.device, x.dtype)[:n] * sigma
+        # As Keras (TensorFlow): the field is drawn here from the transformation's seed, and dx and
+        # dy come from the same draw, so both displacements are equal.
+        noise = self.backend.random.normal((n, h, w), seed=transformation["seed"]).to(x.device, x.dtype) * sigma
         field = gaussian_blur(noise.unsqueeze(1), (k, k), (sigma, sigma), data_format="channels_first").squeeze(1)
         ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype, device=x.device),
                                 torch.arange(w, dtype=x.dtype, device=x.device), indexing="ij")
@@ -119,9 +121,9 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         out = map_coordinates_2d(x, ys + alpha * field, xs + alpha * field, order, self.fill_mode, self.fill_value)
         if self.data_format != "channels_first":
             out = out.permute(0, 2, 3, 1)
-        apply = transformation["apply_transform"].to(images.device).reshape(-1, 1, 1, 1)
-        out = torch.where(apply, out, images).clamp(self.value_range[0], self.value_range[1])
-        return self._float(out)
+        apply = torch.as_tensor(transformation["apply_transform"]).to(images.device).reshape(-1, 1, 1, 1)
+        out = torch.where(apply, out, batch).clamp(self.value_range[0], self.value_range[1])
+        return self._float(out.squeeze(0) if unbatched else out)
 
     def transform_labels(self, labels, transformation, training=True):
         return labels

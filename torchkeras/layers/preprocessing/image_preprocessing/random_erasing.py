@@ -69,7 +69,8 @@ class RandomErasing(ColorLayer):
         if not training:
             return images
         dev = images.device
-        erased = torch.where(transformation["batch_masks"].to(dev), transformation["fill_value"].to(dev, images.dtype),
+        fill = torch.as_tensor(transformation["fill_value"], dtype=images.dtype, device=dev)
+        erased = torch.where(transformation["batch_masks"].to(dev), fill,
                              images)
         apply = transformation["apply_erasing"].to(dev).reshape(-1, 1, 1, 1)
         return torch.where(apply, erased, images)

@@ -2,6 +2,7 @@
 
 import torch
 
+from torchkeras.layers.preprocessing.image_preprocessing import _bounding_boxes as bbox
 from torchkeras.layers.preprocessing.image_preprocessing._affine import affine_transform
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
@@ -77,8 +78,36 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         matrix = homography(transformation["start_points"], transformation["end_points"]).to(images.device)
         out = affine_transform(images, matrix, interpolation=interpolation, fill_mode="constant",
                                fill_value=self.fill_value, data_format=self.data_format)
-        apply = transformation["apply_perspective"].to(images.device).reshape(-1, 1, 1, 1)
+        apply = transformation["apply_perspective"].to(images.device).reshape((-1,) + (1,) * (images.ndim - 1))
+        if images.ndim == 3:
+            apply = apply[0]
         return torch.where(apply, out, images)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        h_axis, w_axis = self._spatial_axes()
+        h, w = int(transformation["input_shape"][h_axis]), int(transformation["input_shape"][w_axis])
+        bounding_boxes = bbox.convert_format(bounding_boxes, source=self.bounding_box_format, target="xyxy",
+                                             height=h, width=w)
+        boxes = bounding_boxes["boxes"]
+        # the image warp maps output -> input; boxes move the other way, through the inverse
+        m = homography(torch.as_tensor(transformation["start_points"]), torch.as_tensor(transformation["end_points"]))
+        m = torch.cat([m, torch.ones_like(m[:, :1])], dim=1).reshape(-1, 1, 3, 3)
+        inv = torch.linalg.inv(m.double()).float()
+        x0, y0, x1, y1 = boxes.unbind(-1)
+        xs, ys = [], []
+        for x, y in ((x0, y0), (x1, y1), (x0, y1), (x1, y0)):
+            p = torch.stack([x, y, torch.ones_like(x)], dim=-1).unsqueeze(-1)
+            q = (inv @ p).squeeze(-1)
+            xs.append(q[..., 0] / q[..., 2])
+            ys.append(q[..., 1] / q[..., 2])
+        xs, ys = torch.stack(xs, -1), torch.stack(ys, -1)
+        moved = torch.stack([xs.amin(-1), ys.amin(-1), xs.amax(-1), ys.amax(-1)], dim=-1)
+        apply = torch.as_tensor(transformation["apply_perspective"]).reshape(-1, 1, 1)
+        bounding_boxes["boxes"] = torch.where(apply, moved, boxes)
+        # Keras 3.15 returns these boxes in "xyxy" whatever `bounding_box_format` is.
+        return bbox.clip_to_image_size(bounding_boxes, height=h, width=w)
 
     def transform_labels(self, labels, transformation, training=True):
         return labels

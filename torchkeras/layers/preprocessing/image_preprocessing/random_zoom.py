@@ -96,7 +96,8 @@ class RandomZoom(BaseImagePreprocessingLayer):
         xs = torch.minimum(torch.maximum(b[..., 0::2], w_start), w_end) - w_start
         ys = torch.minimum(torch.maximum(b[..., 1::2], h_start), h_end) - h_start
         bounding_boxes["boxes"] = torch.stack([xs[..., 0], ys[..., 0], xs[..., 1], ys[..., 1]], dim=-1)
-        new_h, new_w = h_end - h_start, w_end - w_start
+        # (N, 1, 1) as Keras: unbatched (M, 4) boxes come back as (1, M, 4)
+        new_h, new_w = (h_end - h_start).reshape(-1, 1, 1), (w_end - w_start).reshape(-1, 1, 1)
         bounding_boxes = bbox.convert_format(bounding_boxes, source="xyxy", target="rel_xyxy", height=new_h,
                                              width=new_w)
         bounding_boxes = bbox.clip_to_image_size(bounding_boxes, height=new_h, width=new_w,

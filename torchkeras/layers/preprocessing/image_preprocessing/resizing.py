@@ -3,10 +3,10 @@
 import torch
 
 from torchkeras.layers.preprocessing.image_preprocessing import _bounding_boxes as bbox
+from torchkeras.layers.preprocessing.image_preprocessing._helpers import saturate_cast
 from torchkeras.layers.preprocessing.image_preprocessing._resize import resize
 from torchkeras.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer,
-    saturate_cast,
 )
 
 
