@@ -48,8 +48,8 @@ def _check_one_hot(y_true, y_pred, fn_name):
         hint = (" These look like integer class labels: use sparse_categorical_crossentropy "
                 "(or one-hot encode them with keras.utils.to_categorical).")
     raise ValueError(
-        f"{fn_name} expects y_true to be one-hot encoded with the same shape as y_pred "
-        f"{_shape(y_pred)}, but received y_true with shape {_shape(y_true)}.{hint}"
+        f"{fn_name}: y_true (one-hot encoded) and y_pred must have the same shape. Received: "
+        f"y_true.shape={_shape(y_true)}, y_pred.shape={_shape(y_pred)}.{hint}"
     )
 
 
@@ -115,8 +115,15 @@ def categorical_crossentropy_mean(y_true, y_pred, dtype, from_logits=False, labe
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     y_pred = _pred(y_pred)
     y_true = to_tensor(y_true, device=y_pred.device)
-    if axis != -1 and axis != y_pred.dim() - 1:
-        raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
+    _check_axis(axis)
+    if not -y_pred.dim() <= axis < y_pred.dim():
+        raise ValueError(f"`axis` {axis} is out of bounds for y_pred of rank {y_pred.dim()}.")
+    if axis % y_pred.dim() != y_pred.dim() - 1:
+        # Classes along another axis (channels-first segmentation): move them last, with the
+        # labels' singleton class axis when they carry one.
+        if y_true.dim() == y_pred.dim() and y_true.shape[axis] == 1:
+            y_true = y_true.squeeze(axis)
+        y_pred = torch.movedim(y_pred, axis, -1)
     if y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1:
         y_true = y_true.squeeze(-1)
     if _shape(y_true) != _shape(y_pred)[:-1]:
@@ -209,8 +216,8 @@ def _binary_prepare(y_true, y_pred, fn_name):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     if _shape(y_true) != _shape(y_pred):
         raise ValueError(
-            f"{fn_name} expects y_true with the same shape as y_pred {_shape(y_pred)} (one 0/1 "
-            f"label per output unit), but received y_true with shape {_shape(y_true)}. For "
+            f"{fn_name}: y_true (one 0/1 label per output unit) and y_pred must have the same "
+            f"shape. Received: y_true.shape={_shape(y_true)}, y_pred.shape={_shape(y_pred)}. For "
             "integer class labels use sparse_categorical_crossentropy."
         )
     return y_true, y_pred

@@ -143,6 +143,20 @@ class Metric:
         self.update_state(*args, **kwargs)
         return self.result()
 
+    def __getstate__(self):
+        # The state tensors carry bound `assign` helpers (closures): pickle clean copies and
+        # rebind on load, keeping attribute and `_state_vars` entries the same objects.
+        clean = {id(v): v.detach().clone() for v in self._state_vars}
+        state = {k: clean.get(id(v), v) if isinstance(v, torch.Tensor) else v
+                 for k, v in self.__dict__.items()}
+        state["_state_vars"] = [clean[id(v)] for v in self._state_vars]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for var in self._state_vars:
+            _bind_variable_methods(var)
+
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
 

@@ -68,7 +68,13 @@ def _as_policy(policy):
         return policy
     if isinstance(policy, dict):
         policy = policy.get("config", policy).get("name")
-    return DTypePolicy(policy)
+    return _full_policy(_check_name(policy))
+
+
+def _full_policy(name):
+    # keras.mixed_precision hands out keras.dtype_policies.DTypePolicy (a subclass of the one here).
+    from torchkeras.dtype_policies import DTypePolicy as KerasDTypePolicy
+    return KerasDTypePolicy(name)
 
 
 def set_global_policy(policy):
@@ -81,7 +87,7 @@ set_dtype_policy = set_global_policy  # Keras 3's keras.config.set_dtype_policy
 
 
 def global_policy():
-    return _global if _global is not None else DTypePolicy(config.floatx())
+    return _global if _global is not None else _full_policy(config.floatx())
 
 
 dtype_policy = global_policy  # Keras 3's keras.config.dtype_policy

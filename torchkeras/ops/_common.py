@@ -69,6 +69,8 @@ def tensor(x, dtype=None, like=None):
                 dtype = floatx_dtype()
             elif arr.dtype.kind in "iu":
                 dtype = torch.int32
+        if arr.dtype.name == "bfloat16":  # ml_dtypes' numpy bfloat16: exact through float32
+            arr, dtype = arr.astype(np.float32), dtype or torch.bfloat16
         if arr.dtype.kind not in "biuf" and arr.dtype.kind != "c":
             raise TypeError(f"Cannot convert {x!r} (dtype {arr.dtype}) to a tensor: expected numbers or booleans.")
         # ascontiguousarray turns 0-d arrays into 1-d ones: restore the shape.

@@ -84,8 +84,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     x, k = promote(x, kernel)
     in_ch = x.shape[1] if fmt == "channels_first" else x.shape[-1]
     if in_ch % k.shape[-2]:
-        raise ValueError(f"The number of input channels ({in_ch}) must be divisible by the kernel's input "
-                         f"channels ({k.shape[-2]}). Received: inputs.shape={tuple(x.shape)}, "
+        raise ValueError(f"The number of input channels must match the kernel's input channels (or be a "
+                         f"multiple of them for groups): {in_ch} vs {k.shape[-2]}. Received: inputs.shape={tuple(x.shape)}, "
                          f"kernel.shape={tuple(k.shape)}")
     w = k.permute(rank + 1, rank, *range(rank))
     return _run_conv(x, w, rank, strides, padding, dilation, in_ch // k.shape[-2], fmt)

@@ -64,11 +64,12 @@ def stop_gradient(variable):
     return tensor(variable).detach()
 
 
+@op
 def cond(pred, true_fn, false_fn):
     """Eager control flow: torch runs Python directly, so this is an ordinary `if`."""
-    if isinstance(pred, KerasTensor):
-        raise TypeError("cond: `pred` is a symbolic KerasTensor; its value is unknown while the model is being "
-                        "built. Use ops.where, or put the branch inside a custom layer's call().")
+    if isinstance(pred, torch.Tensor) and pred.is_meta:
+        # Recorded on a symbolic `pred`: both branches must agree, so either gives the spec.
+        return true_fn()
     return true_fn() if bool(pred) else false_fn()
 
 

@@ -2,6 +2,7 @@
 
 import torch
 
+from torchkeras.keras_tensor import KerasTensor
 from torchkeras.ops._common import dtype_of, floatx_dtype, op, promote, tensor
 
 
@@ -70,9 +71,21 @@ def dsplit(x, indices_or_sections):
     return _even_split(x, indices_or_sections, 2, "dsplit")
 
 
-@op
 def unstack(x, num=None, axis=0):
+    shape = getattr(x, "shape", None)
+    if shape is not None and not -len(shape) <= int(axis) < len(shape):
+        raise ValueError(f"unstack: axis {axis} is out of bounds for a tensor of rank {len(shape)}.")
+    if isinstance(x, KerasTensor) and num is None and shape[axis] is None:
+        raise ValueError(f"Cannot infer argument `num` from shape {shape} along axis {axis}: the size is "
+                         "unknown. Pass `num` explicitly.")
+    return _unstack(x, num=num, axis=axis)
+
+
+@op
+def _unstack(x, num=None, axis=0):
     x = tensor(x)
+    if x.is_meta and num is not None:  # unknown dim during symbolic recording: `num` decides
+        return [x.select(int(axis), 0)] * int(num)
     if num is not None and int(num) != x.shape[axis]:
         raise ValueError(f"unstack: `num` ({num}) must equal the size of axis {axis} ({x.shape[axis]}).")
     return list(torch.unbind(x, dim=int(axis)))

@@ -198,7 +198,7 @@ def _fmt(data_format):
 def depth_to_space(x, block_size, data_format="channels_last"):
     """Move depth blocks to space (TF's DCR order: the block offset is the channel's major part)."""
     x = tensor(x)
-    b = int(block_size)
+    b = _block_size(block_size)
     if _fmt(data_format) == "channels_first":
         return torch.movedim(depth_to_space(torch.movedim(x, 1, -1), b), -1, 1)
     n, h, w, c = x.shape
@@ -209,7 +209,7 @@ def depth_to_space(x, block_size, data_format="channels_last"):
 @op
 def space_to_depth(x, block_size, data_format="channels_last"):
     x = tensor(x)
-    b = int(block_size)
+    b = _block_size(block_size)
     if _fmt(data_format) == "channels_first":
         return torch.movedim(space_to_depth(torch.movedim(x, 1, -1), b), -1, 1)
     n, h, w, c = x.shape
@@ -267,3 +267,10 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     probs = torch.softmax(logits, dim=-1).to(q.dtype)
     out = torch.einsum("bnts,bsnh->btnh", probs, v)
     return out.squeeze(2) if squeeze else out
+
+
+def _block_size(block_size):
+    b = int(block_size)
+    if b < 2:
+        raise ValueError(f"`block_size` must be at least 2. Received: block_size={block_size}")
+    return b

@@ -12,6 +12,14 @@ from torchkeras.ops._common import tensor as _tensor
 def _segment(data, segment_ids, num_segments, reduce):
     data = _tensor(data)
     ids = _tensor(segment_ids, like=data).to(torch.int64)
+    if ids.dim() != 1:
+        raise ValueError("Argument `segment_ids` should be an 1-D vector, got shape: "
+                         f"{tuple(ids.shape)}.")
+    if not data.is_meta and (data.dim() == 0 or data.shape[0] != ids.shape[0]):
+        raise ValueError("Argument `segment_ids` and `data` should have same leading dimension. "
+                         f"Got {tuple(ids.shape)} v.s. {tuple(data.shape)}.")
+    if data.is_meta and num_segments is not None:  # symbolic recording: only the shape matters
+        return torch.zeros((int(num_segments),) + tuple(data.shape[1:]), dtype=data.dtype, device="meta")
     n = int(num_segments) if num_segments is not None else (int(ids.max()) + 1 if ids.numel() else 0)
     # Out-of-range ids (negative or >= num_segments) are dropped, as Keras.
     keep = (ids >= 0) & (ids < n)
@@ -20,6 +28,7 @@ def _segment(data, segment_ids, num_segments, reduce):
     index = ids.reshape((-1,) + (1,) * (data.dim() - 1)).expand_as(data)
     if reduce == "sum":
         return torch.zeros(out_shape, dtype=data.dtype, device=data.device).scatter_add(0, index, data)
+    # Empty segments hold the dtype's lowest/highest finite value, as tf.keras (TF's unsorted_segment_max).
     init = {"amax": torch.finfo(data.dtype).min if data.is_floating_point() else torch.iinfo(data.dtype).min,
             "amin": torch.finfo(data.dtype).max if data.is_floating_point() else torch.iinfo(data.dtype).max,
             "prod": 1}[reduce]

@@ -104,6 +104,12 @@ class ApplyMixin:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the "
                           "loss. If using `model.compile()`, did you forget to provide a `loss` "
                           "argument?", stacklevel=2)
+        if not self.gradient_accumulation_steps and any(
+                getattr(p, "overwrite_with_gradient", False) for p in params):
+            params, torch_grads = _overwrite_with_gradient(params, torch_grads)
+            if not params:  # every variable took its gradient: the step still counts
+                self._raw_iterations += 1
+                return
         group = self.param_groups[0] if self.param_groups else None
         with torch.no_grad():
             self._apply_buckets([(group, params, torch_grads)])
@@ -351,3 +357,17 @@ def _split_by_dtype(params, grads):
         out[p.dtype][0].append(p)
         out[p.dtype][1].append(g)
     return list(out.values())
+
+
+def _overwrite_with_gradient(params, grads):
+    """Keras's `overwrite_with_gradient` variables (float8 scales) take their gradient as their
+    new value; the rest go on to the update rule."""
+    rest_p, rest_g = [], []
+    with torch.no_grad():
+        for p, g in zip(params, grads):
+            if getattr(p, "overwrite_with_gradient", False):
+                p.copy_(g)
+            else:
+                rest_p.append(p)
+                rest_g.append(g)
+    return rest_p, rest_g

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import torch
 
-from torchkeras.optimizers._values import f32
+from torchkeras.optimizers._values import f32, state_tensor
 
 
 def param_of(ref):
@@ -129,15 +129,26 @@ def register(opt, pairs):
 
 
 def variables(opt):
-    out = [torch.tensor(opt._raw_iterations, dtype=torch.int64)]
+    def set_iterations(t):
+        opt._raw_iterations = int(t)
+
+    def set_lr(t):
+        opt.learning_rate = float(t)
+
+    def set_scalar(key):
+        def sync(t):
+            opt._scalars[key] = type(opt._scalars[key])(float(t))
+        return sync
+
+    out = [state_tensor(torch.tensor(opt._raw_iterations, dtype=torch.int64), set_iterations)]
     if opt._lr_fn is None:
-        out.append(torch.tensor(float(opt.learning_rate), dtype=torch.float32))
+        out.append(state_tensor(torch.tensor(float(opt.learning_rate), dtype=torch.float32), set_lr))
     for one_pass in all_passes(opt):
         for p in opt._params:
             for name in slots_of(opt, p, one_pass):
-                out.append(opt.state[p][name])
-    for value in opt._scalars.values():
-        out.append(torch.tensor(value))
+                out.append(state_tensor(opt.state[p][name]))
+    for key, value in opt._scalars.items():
+        out.append(state_tensor(torch.tensor(value), set_scalar(key)))
     return out
 
 

@@ -118,3 +118,29 @@ def check_base_args(clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
         raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
                          f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
                          f"global_clipnorm={global_clipnorm}")
+
+
+class StateTensor(torch.Tensor):
+    """One entry of `optimizer.variables`: a tensor that also answers Keras's variable API
+    (`.value`, `.assign`), so Keras-style code can read and restore optimizer state. Slots share
+    the optimizer's storage; scalars (iterations, hyperparameters) write back through `_sync`."""
+
+    _sync = None
+
+    @property
+    def value(self):
+        return self.as_subclass(torch.Tensor)
+
+    def assign(self, value):
+        value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        with torch.no_grad():
+            self.as_subclass(torch.Tensor).copy_(value.to(self.device))
+        if self._sync is not None:
+            self._sync(self.as_subclass(torch.Tensor))
+        return self
+
+
+def state_tensor(t, sync=None):
+    out = t.as_subclass(StateTensor)
+    out._sync = sync
+    return out

@@ -191,6 +191,31 @@ class Optimizer(ApplyMixin, torch.optim.Optimizer, metaclass=_OptimizerMeta):
         """Optimizer state in Keras's order: iteration, learning_rate (when a float), slots."""
         return _state.variables(self)
 
+    def set_weights(self, weights):
+        """Load `weights` (one array per entry of `variables`, in that order)."""
+        if not self.built:
+            raise ValueError("You are calling `set_weights()` on an optimizer that has not yet been "
+                             "built. Please call `optimizer.build(trainable_variables)` to create the "
+                             "optimizer weights before calling `set_weights()`.")
+        current = self.variables
+        weights = list(weights)
+        if len(weights) != len(current):
+            raise ValueError(f"Optimizer has {len(current)} variables, but `set_weights` received "
+                             f"{len(weights)} weights.")
+        for variable, weight in zip(current, weights):
+            weight = torch.as_tensor(np.asarray(getattr(weight, "value", weight)))
+            if tuple(weight.shape) != tuple(variable.shape):
+                raise ValueError(f"Optimizer variable has shape {tuple(variable.shape)} not compatible "
+                                 f"with provided weight shape {tuple(weight.shape)}.")
+            variable.assign(weight)
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """Keras's functional update: returns (new trainable values, new optimizer variables)
+        and leaves the optimizer and its variables unchanged."""
+        from torchkeras.optimizers._stateless import stateless_apply
+        return stateless_apply(self, getattr(self, "_refs", None), optimizer_variables, grads,
+                               trainable_variables)
+
     def _slot_passes(self):
         """Per-parameter slots as Keras creates them: a list of passes of (name, init)."""
         return []

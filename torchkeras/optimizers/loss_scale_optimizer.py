@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from torchkeras.optimizers import _state
+from torchkeras.optimizers._values import state_tensor
 from torchkeras.optimizers.base_optimizer import Optimizer
 from torchkeras.utils import serialization
 
@@ -127,10 +128,21 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def variables(self):
-        own = [torch.tensor(0, dtype=torch.int64), torch.tensor(0.0),
-               torch.tensor(self.step_counter, dtype=torch.int64),
-               torch.tensor(self.dynamic_scale, dtype=torch.float32)]
+        def set_counter(t):
+            self.step_counter = int(t)
+
+        def set_scale(t):
+            self.dynamic_scale = float(t)
+
+        own = [state_tensor(torch.tensor(0, dtype=torch.int64)), state_tensor(torch.tensor(0.0)),
+               state_tensor(torch.tensor(self.step_counter, dtype=torch.int64), set_counter),
+               state_tensor(torch.tensor(self.dynamic_scale, dtype=torch.float32), set_scale)]
         return own + self.inner_optimizer.variables
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        from torchkeras.optimizers._stateless import stateless_apply
+        return stateless_apply(self, getattr(self.inner_optimizer, "_refs", None),
+                               optimizer_variables, grads, trainable_variables)
 
     def save_own_variables(self, store):
         own = [np.asarray(0, np.int64), np.asarray(0.0, np.float32),

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from torchkeras.optimizers import _state
+from torchkeras.optimizers._values import state_tensor
 from torchkeras.optimizers.base_optimizer import Optimizer
 from torchkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from torchkeras.utils import serialization
@@ -203,10 +204,19 @@ class MultiOptimizer(Optimizer):
 
     @property
     def variables(self):
-        own = [torch.tensor(self._raw_iterations, dtype=torch.int64), torch.tensor(0.0)]
+        def set_iterations(t):
+            self._raw_iterations = int(t)
+
+        own = [state_tensor(torch.tensor(self._raw_iterations, dtype=torch.int64), set_iterations),
+               state_tensor(torch.tensor(0.0))]
         for opt in self._inner_optimizers:
             own.extend(opt.variables)
         return own
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        from torchkeras.optimizers._stateless import stateless_apply
+        return stateless_apply(self, getattr(self, "_trainable", None), optimizer_variables, grads,
+                               trainable_variables)
 
     def save_own_variables(self, store):
         values = [np.asarray(self._raw_iterations, np.int64), np.asarray(0.0, np.float32)]

@@ -78,7 +78,10 @@ class Muon(Optimizer):
                 self._apply_weight_decay(ps, self._base_lr(group))
         super()._decay_and_update(buckets, grads)
 
-    def _apply_weight_decay(self, params, lr):
+    def _apply_weight_decay(self, params, lr=None):
+        if lr is None:  # Keras's signature: variables only, at the current learning rate
+            lr = float(self.learning_rate)
+        params = [_state.param_of(v) for v in params]
         with torch.no_grad():
             for p in params:
                 if not self._use_weight_decay(p):
