@@ -41,10 +41,13 @@ def parse(argv):
     p.add_argument("paths", nargs="*", help="test files, folders or globs relative to keras/src (default: all)")
     p.add_argument("-j", "--workers", type=int, default=1, help="files run in parallel (default 1)")
     p.add_argument("--out", help="markdown report path (default: <cache>/results/latest.md)")
-    p.add_argument("--timeout", type=int, default=300, help="seconds per file; tests left count as failed")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per file; tests left count as failed")
     p.add_argument("--verbose", action="store_true", help="run ONE file with pytest's full output")
     p.add_argument("--install-test-deps", action="store_true",
                    help=f"pip-install Keras's test-only imports ({', '.join(sdist.TEST_DEPS)}) into the cache first")
+    p.add_argument("--update", metavar="JSON",
+                   help="start from a previous run's .json (written beside its report): the selected files "
+                        "are rerun and replace their rows, the others are kept")
     p.add_argument("--no-coverage", action="store_true", help="leave the public-name coverage out")
     return p.parse_args(argv)
 
@@ -72,6 +75,11 @@ def main(argv=None):
     threads = max(1, 2 // max(args.workers, 1))
     command = "python -m conformance.keras_suite " + shlex.join(sys.argv[1:] if argv is None else argv)
     results, start = [], time.monotonic()
+    kept = []
+    if args.update:
+        previous = json.loads(Path(args.update).read_text())
+        kept = [runner.FileResult(r["file"], r["tests"], r["seconds"], r["note"]) for r in previous
+                if r["file"] not in files]
     # Biggest files first, so that a slow one does not run alone at the end.
     order = sorted(files, key=lambda f: -(root / "keras" / "src" / f).stat().st_size)
     with ThreadPoolExecutor(max_workers=max(args.workers, 1)) as pool:
@@ -82,8 +90,10 @@ def main(argv=None):
             print(f"[{i:3}/{len(files)}] {r.rel}: {r.collected} collected, {r.count('passed')} passed, "
                   f"{r.count('failed')} failed, {r.count('excluded')} excluded, {r.count('skipped')} skipped "
                   f"({r.seconds:.1f} s){' - ' + r.note if r.note else ''}", flush=True)
-            out.write_text(report.markdown(results, command=command, with_coverage=False))
-    text = report.markdown(results, time.monotonic() - start, command, with_coverage=not args.no_coverage)
+            out.write_text(report.markdown(kept + results, command=command, with_coverage=False))
+    results = kept + results
+    elapsed = None if args.update else time.monotonic() - start
+    text = report.markdown(results, elapsed, command, with_coverage=not args.no_coverage)
     out.write_text(text)
     out.with_suffix(".json").write_text(json.dumps(
         [{"file": r.rel, "seconds": r.seconds, "note": r.note, "tests": r.tests} for r in results], indent=1))

@@ -44,6 +44,19 @@ def plain_value(data):
     return data
 
 
+def _specs(structure):
+    """Tensors and arrays in `structure` as torchkeras KerasTensors of the same shape and dtype."""
+    from conformance.keras_suite.testing import _tk
+
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_specs(x) for x in structure)
+    if isinstance(structure, dict):
+        return {k: _specs(v) for k, v in structure.items()}
+    if hasattr(structure, "shape") and hasattr(structure, "dtype") and not isinstance(structure, _tk.KerasTensor):
+        return _tk.KerasTensor(tuple(structure.shape), dtype=_tk.standardize_dtype(structure.dtype))
+    return structure
+
+
 def op_class(entry, asked):
     """Keras's Operation class behind a public op, as that op: `Softmax(axis=1)(x)` calls
     `ops.softmax(x, axis=1)`; `symbolic_call` / `compute_output_spec` call it on KerasTensors."""
@@ -58,7 +71,11 @@ def op_class(entry, asked):
         def __call__(self, *args, **kwargs):
             return fn(*args, **{**self.bound, **kwargs})
 
-        symbolic_call = compute_output_spec = __call__
+        def symbolic_call(self, *args, **kwargs):
+            # Keras answers from the inputs' specs alone: concrete inputs become KerasTensors first.
+            return fn(*_specs(args), **{**self.bound, **_specs(kwargs)})
+
+        compute_output_spec = symbolic_call
 
     OpClass.__name__ = OpClass.__qualname__ = asked.rsplit(".", 1)[-1]
     return OpClass
