@@ -119,8 +119,6 @@ def test_bad_arguments():
         keras.layers.EinsumDense(3, output_shape=3)
     with pytest.raises(ValueError, match="output_shape"):
         keras.layers.EinsumDense("ab,bc->ac", output_shape=3.5)
-    with pytest.raises(ValueError, match="LoRA"):
-        keras.layers.EinsumDense("ab,bc->ac", output_shape=3, lora_rank=2)
     layer = keras.layers.EinsumDense("abc,cd->abd", output_shape=(None, 4))
     layer.build((None, 3, 8))
     with pytest.raises(ValueError, match="expected ndim=3"):

@@ -1,5 +1,5 @@
 """The porting runner's TensorFlow emulation (torchkeras.porting.tf), checked against numpy formulas;
-the op-by-op comparison with real TensorFlow is conformance/tests/test_tf_emulation.py."""
+the op-by-op comparison with real TensorFlow is conformance/tests/test_tf_emulation_conformance.py."""
 
 import os
 import struct
