@@ -79,4 +79,5 @@ def keras_suite(session):
 def porting(session):
     """The porting corpus: real Keras scripts under `python -m torchkeras run` and under real Keras."""
     _install(session, "conformance", "dev", "examples")
-    session.run("python", "-m", "conformance.porting_corpus", *session.posargs, env={"OMP_NUM_THREADS": "1"})
+    session.run("python", "-m", "conformance.porting_corpus", "--jobs", "2", *session.posargs,
+                env={"OMP_NUM_THREADS": "1"})
