@@ -16,6 +16,12 @@ _RANK0_CALLBACKS = {"ModelCheckpoint", "CSVLogger", "TensorBoard", "BackupAndRes
                     "ProgbarLogger", "RemoteMonitor"}
 
 
+def da_unpack(batch):
+    from torchkeras.trainers.data_adapter import unpack_x_y_sample_weight
+
+    return unpack_x_y_sample_weight(batch)
+
+
 def fit_context(model):
     """A _FitContext when fit must run data-parallel, else None."""
     if not api.active():
@@ -120,7 +126,7 @@ class _ShardedIterator:
                              f"least {world}, more data, or fewer processes (--nproc_per_node).")
         if not self.ctx.model.built:
             with torch.no_grad():
-                self.ctx.model(batch[0])
+                self.ctx.model(da_unpack(batch)[0])
         self.ctx.wrap_model()
 
         def take(t):

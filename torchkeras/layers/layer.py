@@ -352,9 +352,10 @@ class Layer(nn.Module):
     def losses(self):
         out = []
         for layer in self._flatten_layers(include_self=True):
-            out.extend(layer._losses)
+            # getattr: an AttributeError raised inside a property reads as "no attribute 'losses'"
+            out.extend(getattr(layer, "_losses", ()))
             if layer.trainable:
-                for v in layer._keras_vars:
+                for v in getattr(layer, "_keras_vars", ()):
                     if v.regularizer is not None and v.trainable:
                         out.append(v.regularizer(v.value))
         return out
@@ -725,7 +726,9 @@ def _marking_build(build):
 
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
-        out = build(self, *args, **kwargs)
+        # Real parameters even when build runs inside a symbolic (fake-tensor) call, whoever calls it.
+        with unset_fake_temporarily():
+            out = build(self, *args, **kwargs)
         self.built = True
         if self._build_shapes is None and args:
             self._build_shapes = standardize_shape(args[0]) if args[0] is not None else None

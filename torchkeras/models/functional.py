@@ -1,5 +1,7 @@
 """Functional models: a graph of layer calls on symbolic tensors, compiled once into a flat plan."""
 
+import torch
+
 from torchkeras import config
 from torchkeras.keras_tensor import KerasTensor, flatten, map_structure
 from torchkeras.layers.core.input_layer import InputLayer
@@ -95,6 +97,9 @@ class Functional(Model):
         for t in flat_in:
             slot_of[id(t)] = len(slot_of)
         self._input_slots = [slot_of[id(t)] for t in flat_in]
+        # Keras adjusts an input whose rank is off by a trailing axis of 1 (x of (n, 28, 28) for an
+        # Input((28, 28, 1)), or (n, 1) for Input(())); (rank, last dim) per input for that check.
+        self._input_ranks = [(len(t.shape), t.shape[-1] if len(t.shape) else None) for t in flat_in]
         plan = []
         for node in order:
             layer = node.layer
@@ -170,7 +175,13 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         slots = [None] * self._n_slots
-        for s, x in zip(self._input_slots, self._flat_inputs(inputs)):
+        ranks = self.__dict__.get("_input_ranks") or [(None, None)] * len(self._input_slots)
+        for s, x, (rank, last) in zip(self._input_slots, self._flat_inputs(inputs), ranks):
+            if rank is not None and isinstance(x, torch.Tensor) and x.dim() != rank:
+                if x.dim() == rank - 1 and last == 1:
+                    x = x.unsqueeze(-1)
+                elif x.dim() == rank + 1 and x.shape[-1] == 1:
+                    x = x.squeeze(-1)
             slots[s] = x
         direct = direct_calls_allowed()
         # Keras: a `training` given to the model call (fit/evaluate/predict always give one)

@@ -158,8 +158,8 @@ class EpochIterator:
         return min(steps, cap) if cap and steps else (steps or cap)
 
     def _weigh(self, batch):
-        """Apply class_weight, then pack as Keras hands data to train_step: (x,), (x, y) or
-        (x, y, sample_weight)."""
+        """Apply class_weight, then pack as Keras hands data to train_step: x (a tuple or list x as (x,)),
+        (x, y) or (x, y, sample_weight)."""
         x, y, sw = batch
         if self.class_weighter is not None and y is not None and sw is None:
             if isinstance(y, (list, tuple, dict)):
@@ -167,7 +167,10 @@ class EpochIterator:
             sw = self.class_weighter(y)
         if sw is not None:
             return x, y, sw
-        return (x, y) if y is not None else (x,)
+        if y is not None:
+            return x, y
+        # Keras's pack_x_y_sample_weight: a custom train_step(data) given fit(x) receives x itself
+        return (x,) if isinstance(x, (tuple, list)) else x
 
     def __iter__(self):
         """One epoch of (step, batch).

@@ -271,7 +271,10 @@ class Trainer:
         # subclassed model's Dropout/BatchNorm run in inference mode even inside fit.
         flag = training and _call_takes_training(type(self))
         y_pred = (self._forward_module() if training else self)(x, training=flag)
-        return y_pred, self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        if _compute_loss_takes_training(type(self)):
+            return y_pred, self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        # an override written without `training` (Keras only passes it when the signature has it)
+        return y_pred, self.compute_loss(x, y, y_pred, sample_weight)
 
     def _backward_and_step(self, loss):
         scaler = self.__dict__.get("_loss_scaler")
@@ -370,3 +373,17 @@ def _call_takes_training(cls):
         cached = "training" in inspect.signature(call).parameters
         setattr(cls, "_call_takes_training", cached)
     return cached
+
+
+_COMPUTE_LOSS_TRAINING = {}
+
+
+def _compute_loss_takes_training(cls):
+    known = _COMPUTE_LOSS_TRAINING.get(cls)
+    if known is None:
+        import inspect
+
+        params = inspect.signature(cls.compute_loss).parameters
+        known = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        _COMPUTE_LOSS_TRAINING[cls] = known
+    return known

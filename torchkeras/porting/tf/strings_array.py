@@ -33,6 +33,10 @@ class StringTensor(np.ndarray):
             flat[i] = _to_bytes(v)
         return out.view(cls)
 
+    def dim(self):
+        # torch's spelling of ndim: shape ops shared with numeric tensors ask for it
+        return self.ndim
+
     def numpy(self):
         a = np.asarray(self).view(np.ndarray)
         return a.item() if a.ndim == 0 else a.copy()
