@@ -28,10 +28,14 @@ REFERENCE = os.path.join(CORPUS, "keras_reference.json")
 # compute_loss and sample weights, a custom layer with add_weight, and a Keras 2 script.
 FAST = ["vision_mnist_convnet", "nlp_bidirectional_lstm_imdb", "guide_training_loop_from_scratch",
         "guide_customizing_fit", "recipe_antirectifier", "k2_mnist_mlp"]
-# Torchkeras pass rate below which the run fails: the measured 31/41 (76%) less nothing, so losing any
-# script that passes today fails the run.
+# Torchkeras pass rate below which the run fails. Kept at the old floor (31/41 measured then): after the
+# corpus was re-checked against its sources all 41 ran under torchkeras (December 2026), but on a loaded
+# shared machine a heavy script can hit TIMEOUT, so the floor leaves that margin.
 FLOOR = 0.75
 TIMEOUT = 300
+_KERAS_BOOT = ("import os, runpy, sys; import keras; sys.argv = sys.argv[1:]; "
+               "sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0]))); "
+               "runpy.run_path(sys.argv[0], run_name='__main__')")
 
 
 def scripts(names=()):
@@ -95,8 +99,12 @@ def run_one(name, runtime, timeout=TIMEOUT):
         env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
         cmd = [sys.executable, "-m", "torchkeras", "run", path]
     else:
+        # Real Keras on the TensorFlow backend is the spec, also for a script that picks another
+        # backend itself (structured_classification_from_scratch sets "torch", where Keras clips
+        # probabilities in binary_crossentropy while TF uses the sigmoid's logits): keras is imported,
+        # so the backend fixed, before the script runs.
         env["KERAS_BACKEND"] = "tensorflow"
-        cmd = [sys.executable, path]
+        cmd = [sys.executable, "-c", _KERAS_BOOT, path]
     start = time.time()
     with tempfile.TemporaryDirectory() as cwd:
         try:

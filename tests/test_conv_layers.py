@@ -268,3 +268,19 @@ def test_bad_input_raises(make, shape, match):
 def test_bad_arguments_raise(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_conv2d_single_channel_input_gives_contiguous_channels_last_output():
+    # oneDNN returns NCHW for a one-channel input; the layer hands back a contiguous NHWC tensor
+    # (the rest of a Keras model then runs channels-last) with the same values as torch's NCHW conv.
+    import torch
+    import torch.nn.functional as F
+
+    from torchkeras import layers as L
+    layer = L.Conv2D(4, 3, activation="relu")
+    x = torch.rand(2, 7, 7, 1)
+    y = layer(x)
+    assert y.shape == (2, 5, 5, 4) and y.is_contiguous()
+    m = layer.torch_module
+    ref = F.relu(F.conv2d(x.permute(0, 3, 1, 2).contiguous(), m.weight, m.bias)).permute(0, 2, 3, 1)
+    torch.testing.assert_close(y, ref, rtol=1e-5, atol=1e-6)

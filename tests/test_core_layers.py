@@ -314,3 +314,17 @@ def test_activity_regularization_adds_l1_l2_of_activity_per_sample():
     np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-6)
     with pytest.raises(ValueError, match="l1"):
         keras.layers.ActivityRegularization(l1=-1.0)
+
+
+def test_embedding_negative_ids_count_from_the_end():
+    # Keras's `take` on torch wraps negative ids as numpy indexing does.
+    layer = L.Embedding(5, 3)
+    out = np.asarray(layer(np.array([[-1, 0, 4]])).detach())
+    w = np.asarray(layer.embeddings.numpy())
+    np.testing.assert_array_equal(out[0], w[[4, 0, 4]])
+
+
+def test_embedding_out_of_range_ids_raise_with_the_range():
+    layer = L.Embedding(5, 3)
+    with pytest.raises(ValueError, match=r"between -6 and 2"):
+        layer(np.array([[-6, 2]]))

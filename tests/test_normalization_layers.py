@@ -267,3 +267,24 @@ def test_unit_normalization():
     with pytest.raises(TypeError):
         UnitNormalization(axis="x")
     assert UnitNormalization(axis=[1, 2]).get_config()["axis"] == [1, 2]
+
+
+def test_batchnorm_training_step_matches_numpy_formulas():
+    # the fused (torch kernel) training path: output from the biased batch variance, Keras's moving
+    # statistics update with the biased variance, gradients as the formula's
+    import numpy as np
+    import torch
+
+    from torchkeras import layers as L
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((6, 4, 4, 3)) * 2 + 1).astype(np.float32)
+    bn = L.BatchNormalization(momentum=0.9, epsilon=1e-3)
+    bn.build((None, 4, 4, 3))
+    xt = torch.from_numpy(x).requires_grad_(True)
+    y = bn(xt, training=True)
+    mean, var = x.mean((0, 1, 2)), x.var((0, 1, 2))
+    np.testing.assert_allclose(y.detach().numpy(), (x - mean) / np.sqrt(var + 1e-3), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.1 * mean, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), 0.9 + 0.1 * var, rtol=1e-5)
+    y[..., 0].sum().backward()  # d/dx of the sum of a normalised channel is 0
+    np.testing.assert_allclose(xt.grad.numpy(), 0, atol=1e-5)

@@ -222,3 +222,92 @@ def test_errors_are_the_general_loops():
             [np.ones((2, 2), np.float32), np.ones((3, 2), np.float32)], verbose=0)
     with pytest.raises(TypeError, match="Callback"):
         model.predict(np.ones((1, 8), np.float32), verbose=0, callbacks=[object()])
+
+
+# -- the lean Sequential path (predict_fast._lean_sequential) --------------------------------
+
+class _Doubler(layers.Layer):
+    """Doubles its input in training mode only: the context's flag decides."""
+
+    def call(self, inputs, training=None):
+        return inputs * 2 if training else inputs
+
+
+class _Regularised(layers.Layer):
+    def call(self, inputs):
+        return inputs + 1.0
+
+
+def test_lean_path_matches_general_loop_for_each_kind_of_layer(no_general_loop):
+    model = keras.Sequential([layers.Dense(6, activation="relu"), _Doubler(), layers.Dropout(0.5),
+                              layers.BatchNormalization(), layers.Activation("tanh"),
+                              _Regularised(activity_regularizer="l2"), layers.Dense(2)])
+    model.build((None, 4))
+    x = np.random.default_rng(0).random((5, 4), dtype=np.float32)
+    model.predict(x, verbose=0)  # the regularizer's loss of this call ...
+    fast_losses = [float(v.detach()) for v in model.losses]
+    fast = model.predict(x, verbose=0)
+    w1, b1, gamma, beta, mean, var, w2, b2 = model.get_weights()
+    h = np.tanh((np.maximum(x @ w1 + b1, 0) - mean) / np.sqrt(var + 1e-3) * gamma + beta) + 1.0
+    np.testing.assert_allclose(fast, h @ w2 + b2, rtol=1e-5, atol=1e-6)
+    model(torch.from_numpy(x), training=False)  # ... is the one a plain inference call leaves
+    np.testing.assert_allclose(fast_losses, [float(v.detach()) for v in model.losses], rtol=1e-6)
+    assert fast_losses and fast_losses[0] > 0
+
+
+def test_lean_path_keeps_masks():
+    model = keras.Sequential([layers.Embedding(10, 3, mask_zero=True), layers.LSTM(2)])
+    model.build((None, 4))
+    ids = np.array([[1, 2, 0, 0], [3, 0, 0, 0]])
+    fast, general = _both(model, ids)
+    _assert_same(fast, general)
+    # the padded steps are skipped: equal to the unpadded sequences' outputs
+    np.testing.assert_allclose(fast[1], model.predict(ids[1:, :1], verbose=0)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_lean_path_honours_layer_hooks(no_general_loop):
+    model = _mlp()
+    x = np.ones((2, 8), np.float32)
+    plain = model.predict(x, verbose=0)
+    handle = model.layers[0].register_forward_hook(lambda mod, args, out: out * 0)
+    try:
+        hooked = model.predict(x, verbose=0)
+    finally:
+        handle.remove()
+    b2 = model.get_weights()[3]
+    e = np.exp(b2 - b2.max())
+    np.testing.assert_allclose(hooked, np.broadcast_to(e / e.sum(), plain.shape), rtol=1e-5)
+    assert not np.allclose(plain, hooked)
+
+
+def test_lean_path_keeps_input_checks():
+    model = _mlp()
+    model.predict(np.ones((2, 8), np.float32), verbose=0)
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 8"):
+        model.predict(np.ones((2, 5), np.float32), verbose=0)
+
+
+def test_submodule_left_in_training_mode_runs_in_inference(no_general_loop):
+    model = _mlp(dropout=True)
+    model.predict(np.ones((1, 8), np.float32), verbose=0)
+    model.layers[1].train()  # one layer (the Dropout) back in torch's training mode
+    x = np.ones((32, 8), np.float32)
+    out = model.predict(x, verbose=0)
+    np.testing.assert_allclose(out, np.broadcast_to(out[0], out.shape), rtol=1e-6)  # no dropout
+
+
+def test_user_setattr_override_gets_a_real_eval():
+    seen = []
+
+    class Watched(keras.Sequential):
+        def __setattr__(self, name, value):
+            if name == "training":
+                seen.append(value)
+            super().__setattr__(name, value)
+
+    model = Watched([layers.Dense(2)])
+    model.build((None, 3))
+    model.train()
+    seen.clear()
+    model.predict(np.ones((1, 3), np.float32), verbose=0)
+    assert seen == [False, True]  # eval() and the restore went through the override

@@ -28,6 +28,10 @@ def test_classifier_learns_and_decodes_labels():
     assert pred.shape == (120,) and set(pred) <= {"a", "b", "c"}
     assert clf.score(X.astype("float32"), labels) > 0.9
     assert len(clf.history_["loss"]) == 30
+    # decision_function: the model's raw outputs, one column per class, consistent with predict.
+    scores = clf.decision_function(X[:5].astype("float32"))
+    assert scores.shape == (5, 3)
+    np.testing.assert_array_equal(clf.classes_[scores.argmax(axis=-1)], pred[:5])
 
 
 def test_regressor_and_model_instance_is_cloned():
@@ -50,18 +54,23 @@ def test_transformer_and_errors():
     X = np.random.default_rng(1).standard_normal((20, 4)).astype("float32")
 
     def encoder(X, y):
-        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
         m.compile("sgd", "mse")
         return m
 
     trs = keras.wrappers.SKLearnTransformer(encoder, fit_kwargs={"epochs": 1})
-    assert trs.fit(X, X[:, :2]).transform(X).shape == (20, 2)
+    assert trs.fit(X, X[:, 0]).transform(X).shape == (20, 1)
+    # As Keras (sklearn's check_X_y without multi_output): a 2-D target is refused.
+    with pytest.raises(ValueError, match="y should be a 1d array"):
+        keras.wrappers.SKLearnTransformer(encoder).fit(X, X[:, :2])
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        keras.wrappers.SKLearnRegressor(encoder).fit(X, None)
 
     def uncompiled(X, y):
         return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
 
     with pytest.raises(RuntimeError, match="needs to be compiled"):
-        keras.wrappers.SKLearnRegressor(uncompiled).fit(X, X[:, :2])
+        keras.wrappers.SKLearnRegressor(uncompiled).fit(X, X[:, 0])
     with pytest.raises(ValueError, match="only one class"):
         keras.wrappers.SKLearnClassifier(make_classifier).fit(X, np.zeros(20))
     with pytest.raises(ValueError, match="Only binary and multiclass"):

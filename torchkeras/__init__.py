@@ -9,6 +9,7 @@ from torchkeras import (
     config,
     constraints,
     datasets,
+    distillation,
     distribution,
     dtype_policies,
     initializers,

@@ -7,11 +7,21 @@
 
 import inspect
 
+import numpy as np
 import torch
 
 from torchkeras.utils import serialization as _ser
 
 _EPSILON = 1e-7  # keras.backend.epsilon()
+
+
+def _tensor(w):
+    # As Keras (backend.convert_to_tensor): arrays and variables are accepted, not only tensors.
+    if isinstance(w, torch.Tensor):
+        return w
+    if hasattr(w, "value") and isinstance(w.value, torch.Tensor):
+        return w.value
+    return torch.as_tensor(np.asarray(w))
 
 
 def _norms(w, axis):
@@ -41,6 +51,7 @@ class MaxNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
+        w = _tensor(w)
         norms = _norms(w, self.axis)
         desired = torch.clamp(norms, 0, self.max_value)
         return w * (desired / (_EPSILON + norms))
@@ -53,6 +64,7 @@ class NonNeg(Constraint):
     """Clip negative weights to zero."""
 
     def __call__(self, w):
+        w = _tensor(w)
         return torch.clamp(w, min=0)
 
 
@@ -63,6 +75,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
+        w = _tensor(w)
         return w / (_EPSILON + _norms(w, self.axis))
 
     def get_config(self):
@@ -79,6 +92,7 @@ class MinMaxNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
+        w = _tensor(w)
         norms = _norms(w, self.axis)
         desired = (self.rate * torch.clamp(norms, self.min_value, self.max_value)
                    + (1 - self.rate) * norms)

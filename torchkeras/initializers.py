@@ -96,14 +96,33 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+def _seed_config(seed):
+    if seed is None or isinstance(seed, int):
+        return seed
+    from torchkeras.utils.serialization import serialize_keras_object
+    return serialize_keras_object(seed)
+
+
 class RandomInitializer(Initializer):
     def __init__(self, seed=None):
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"`seed` argument should be an integer or None. Received: seed={seed!r}")
+        from torchkeras.random import SeedGenerator
+
+        if isinstance(seed, dict):  # a serialized SeedGenerator, as Keras's configs hold it
+            from torchkeras.utils.serialization import deserialize_keras_object
+            seed = deserialize_keras_object(seed)
+        if seed is not None and not isinstance(seed, SeedGenerator) and (
+                isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError("`seed` argument should be an instance of `keras.random.SeedGenerator()` or an "
+                             f"integer. Received: seed={seed!r}")
         self.seed = seed
 
     def _generator(self):
-        # A fresh generator per call: a seeded initializer is reproducible, as in Keras.
+        from torchkeras.random import SeedGenerator
+
+        # An integer seed: a fresh generator per call, so a seeded initializer is reproducible, as in
+        # Keras. A SeedGenerator: its stream advances with each call.
+        if isinstance(self.seed, SeedGenerator):
+            return self.seed.generator
         return None if self.seed is None else torch.Generator().manual_seed(self.seed)
 
     def _normal(self, shape, mean, stddev, dtype):
@@ -122,7 +141,7 @@ class RandomInitializer(Initializer):
         return (mean + stddev * z.clamp(-2.0, 2.0)).to(_torch_dtype(dtype))
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": _seed_config(self.seed)}
 
 
 class RandomNormal(RandomInitializer):
@@ -212,7 +231,7 @@ def _fixed_variance_scaling(name, scale, mode, distribution):
                                  seed=seed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
+        return {"seed": _seed_config(self.seed), "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
                                            "__module__": __name__})

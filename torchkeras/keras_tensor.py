@@ -17,6 +17,7 @@ _TORCH_DTYPES = {
     "bfloat16": torch.bfloat16, "int32": torch.int32, "int64": torch.int64, "int16": torch.int16,
     "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool, "uint16": torch.uint16,
     "uint32": torch.uint32, "uint64": torch.uint64, "complex64": torch.complex64, "complex128": torch.complex128,
+    "float8_e4m3fn": torch.float8_e4m3fn, "float8_e5m2": torch.float8_e5m2,
 }
 
 
@@ -83,6 +84,9 @@ class KerasTensor:
     sparse = False
 
     def __init__(self, shape, dtype="float32", name=None, sparse=False, history=None):
+        if shape is None or not hasattr(shape, "__iter__"):
+            raise ValueError(f"Cannot convert '{shape}' to a shape: expected a tuple of ints or None "
+                             "(e.g. shape=(None, 3)).")
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype_name(dtype) if isinstance(dtype, torch.dtype) else (dtype or "float32")
         self.name = name

@@ -73,13 +73,21 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    if dtype and (dtype_of(dtype) is None or not dtype_of(dtype).is_floating_point):
+        raise ValueError(f"`keras.random.uniform` requires a floating point `dtype`. Received: dtype={dtype} ")
     out = torch.rand(_shape(shape), generator=_generator(seed), dtype=_float(dtype))
     return out * (maxval - minval) + minval
 
 
+# As Keras's torch backend: torch cannot draw (or reduce) these unsigned types; use the next signed one.
+_RANDINT_DTYPES = {"uint16": torch.int32, "uint32": torch.int64}
+
+
 def randint(shape, minval, maxval, dtype="int32", seed=None):
-    return torch.randint(int(minval), int(maxval), _shape(shape), generator=_generator(seed),
-                         dtype=dtype_of(dtype))
+    tdtype = _RANDINT_DTYPES.get(str(dtype)) or dtype_of(dtype)
+    if dtype and (tdtype is None or tdtype.is_floating_point or tdtype.is_complex or tdtype == torch.bool):
+        raise ValueError(f"`keras.random.randint` requires an integer `dtype`. Received: dtype={dtype} ")
+    return torch.randint(int(minval), int(maxval), _shape(shape), generator=_generator(seed), dtype=tdtype)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -96,11 +104,13 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zero entries with probability `rate` and scale the rest by 1 / (1 - rate)."""
     x = tensor(inputs)
-    if not 0 <= rate < 1:
-        raise ValueError(f"Invalid value received for argument `rate`. Expected a float value in [0, 1). "
+    if not 0 <= rate <= 1:
+        raise ValueError(f"Invalid value received for argument `rate`. Expected a float value in [0, 1]. "
                          f"Received: rate={rate}")
     if rate == 0:
         return x
+    if rate == 1:  # as Keras: everything dropped
+        return torch.zeros_like(x)
     shape = tuple(x.shape) if noise_shape is None else tuple(
         x.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
     keep = torch.rand(shape, generator=_generator(seed)).to(x.device) >= rate
@@ -115,6 +125,9 @@ def shuffle(x, axis=0, seed=None):
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
     """Draw `num_samples` class ids per row of `logits` (batch, num_classes)."""
+    if tensor(logits).ndim != 2:
+        raise ValueError("`logits` should be a 2-D tensor with shape [batch_size, num_classes]. "
+                         f"Received: logits={logits}")
     probs = torch.softmax(tensor(logits).float().cpu(), dim=-1)
     out = torch.multinomial(probs, int(num_samples), replacement=True, generator=_generator(seed))
     return out.to(dtype_of(dtype)).to(tensor(logits).device)

@@ -227,7 +227,10 @@ class KerasParameter(nn.Parameter):
     def path(self):
         layer = self.__dict__.get("_keras_layer")
         layer = layer() if layer is not None else None
-        return f"{layer.name}/{self.name}" if layer is not None else self.name
+        if layer is not None:
+            return f"{layer.name}/{self.name}"
+        # A variable made under `keras.name_scope(...)` keeps the scope in its path, as Keras.
+        return self.__dict__.get("_keras_path") or self.name
 
     @property
     def param(self):
@@ -250,6 +253,13 @@ class KerasParameter(nn.Parameter):
     def regularizer(self):
         return self.__dict__.get("_keras_regularizer")
 
+    @regularizer.setter
+    def regularizer(self, value):
+        if value is not None and not callable(value):
+            raise ValueError("Invalid value for attribute `regularizer`. Expected a callable (such as a "
+                             f"`keras.regularizers.Regularizer` instance) or `None`. Received: regularizer={value}")
+        self.__dict__["_keras_regularizer"] = value
+
     @property
     def aggregation(self):
         return self.__dict__.get("_keras_aggregation", "none")
@@ -261,6 +271,13 @@ class KerasParameter(nn.Parameter):
     @property
     def constraint(self):
         return self.__dict__.get("_keras_constraint")
+
+    @constraint.setter
+    def constraint(self, value):
+        if value is not None and not callable(value):
+            raise ValueError("Invalid value for attribute `constraint`. Expected a callable (such as a "
+                             f"`keras.constraints.Constraint` instance) or `None`. Received: constraint={value}")
+        self.__dict__["_keras_constraint"] = value
 
     def numpy(self):
         return self.detach().cpu().numpy().copy()
@@ -374,4 +391,8 @@ class PublicVariable(metaclass=_PublicVariableMeta):
         p.__dict__.update(_keras_name=name or "variable", _keras_trainable=bool(trainable),
                           _keras_aggregation=aggregation, _keras_synchronization=synchronization,
                           _keras_autocast=autocast)
+        from torchkeras.scopes import current_path
+        scope = current_path()
+        if scope:
+            p.__dict__["_keras_path"] = f"{scope}/{p.name}"
         return p

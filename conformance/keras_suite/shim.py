@@ -3,7 +3,8 @@
 - `keras`, `keras.layers`, ... (Keras's public modules): PublicModule, whose names are Keras's
   exports looked up in the same place in torchkeras.
 - `keras.src.X` (Keras's source modules): SrcModule; `keras.src.X.name` goes to the public path where
-  Keras exports that object (per the API map) and from there into torchkeras. Unexported names are
+  Keras exports that object (per the API map) and from there into torchkeras. Unexported names that
+  torchkeras has an equivalent of are answered by it (internals.py); the other unexported names are
   InternalName stand-ins; plain constants keep Keras's value (torch backend).
 - `keras.src.testing[.*]`: our own TestCase port (conformance.keras_suite.testing).
 - `keras.src....*_test`: the upstream test files themselves, loaded from the sdist unchanged.
@@ -18,7 +19,7 @@ import sys
 import types
 from pathlib import Path
 
-from conformance.keras_suite import apimap
+from conformance.keras_suite import apimap, internals
 from conformance.keras_suite.placeholders import EVENTS, InternalName, MissingName
 
 _TESTING = "conformance.keras_suite.testing"
@@ -69,16 +70,56 @@ def op_class(entry, asked):
             self.bound = {**dict(zip(init_names, args)), **kwargs}
 
         def __call__(self, *args, **kwargs):
-            return fn(*args, **{**self.bound, **kwargs})
+            return _call_bound(fn, self.bound, args, kwargs)
 
         def symbolic_call(self, *args, **kwargs):
             # Keras answers from the inputs' specs alone: concrete inputs become KerasTensors first.
-            return fn(*_specs(args), **{**self.bound, **_specs(kwargs)})
+            return _call_bound(fn, self.bound, _specs(args), _specs(kwargs))
 
         compute_output_spec = symbolic_call
 
+        def call(self, *args, **kwargs):
+            return self(*args, **kwargs)
+
+        def __getattr__(self, attr):
+            # Keras's op objects keep their constructor arguments as attributes.
+            if attr != "bound" and attr in init_names:
+                return self.bound[attr] if attr in self.bound else _default(fn, attr)
+            raise AttributeError(attr)
+
     OpClass.__name__ = OpClass.__qualname__ = asked.rsplit(".", 1)[-1]
     return OpClass
+
+
+def _default(fn, name):
+    import inspect
+
+    try:
+        param = inspect.signature(fn).parameters.get(name)
+    except (TypeError, ValueError):
+        param = None
+    if param is None or param.default is param.empty:
+        raise AttributeError(name)
+    return param.default
+
+
+def _call_bound(fn, bound, args, kwargs):
+    """`fn` with the constructor's arguments in their places: those the function takes before the
+    call's positional ones (einsum's `subscripts`, full's `shape`) go positionally."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn(*args, **{**bound, **kwargs})
+    rest, args, pos = dict(bound), list(args), []
+    for p in params:
+        if p.kind == p.VAR_POSITIONAL or not args:
+            break
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        pos.append(rest.pop(p.name) if p.name in rest else args.pop(0))
+    return fn(*pos, *args, **{**rest, **kwargs})
 
 
 class PublicModule(types.ModuleType):
@@ -108,6 +149,12 @@ class SrcModule(types.ModuleType):
         record = apimap.src_module(self.__name__)
         entry = (record or {}).get("attrs", {}).get(attr) if record else None
         asked = f"{self.__name__}.{attr}"
+        if entry is None or "i" in entry:
+            # A Keras internal that torchkeras has an equivalent of (see internals.py).
+            value = internals.lookup(self.__name__, attr)
+            if value is not None:
+                types.ModuleType.__setattr__(self, attr, value)
+                return value
         if entry is None:
             if _finder.module_kind(asked) is not None:
                 return importlib.import_module(asked)

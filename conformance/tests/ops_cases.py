@@ -310,3 +310,27 @@ CASES += [C("view_as_complex", F(3, 4, 2), _opts={"dtype": False}),
           C("istft", (F(2, 9, 9), F(2, 9, 9)), 16, 8, 16, _opts={"atol": 1e-4}),
           C("istft", (F(9, 9), F(9, 9)), 12, 4, 16, window="hamming", center=False, _opts={"atol": 1e-4}),
           C("istft", (F(9, 9), F(9, 9)), 16, 8, 16, length=60, _opts={"atol": 1e-4})]
+
+# -- ranges on array endpoints, mixed-dtype products, bool operands ---------------------------------
+# (pad's short width forms, geomspace on arrays with an axis and roll over several axes with one shift
+# fail in TF's Keras itself; tests/test_ops_numpy.py checks them against numpy.)
+_A0, _A1 = np.array([0, 1], dtype="int32"), np.array([10, 20], dtype="int32")
+CASES += [C("linspace", _A0, _A1, 3), C("linspace", _A0, _A1, 4, axis=1),
+          C("linspace", F(2, 3), F(2, 3) + 5.0, 5, endpoint=False, axis=-1),
+          C("linspace", 0, 10, 5, retstep=True), C("linspace", 0, 10, 1, endpoint=False, retstep=True),
+          C("linspace", 0, 7, 5, dtype="int32", endpoint=False), C("linspace", np.float64(0.5), 3, 4),
+          C("logspace", _A0, _A1 // 5, 3, axis=1), C("logspace", 0, 2, 5, dtype="int32"),
+          C("logspace", 1.0, 2.0, 4, endpoint=False, base=2),
+          C("einsum", "ij,jk->ik", I(-5, 5, 2, 3, dtype="int8"), I(-5, 5, 3, 2, dtype="int8")),
+          C("einsum", ",ij", 5, F(2, 3)),
+          C("dot", F(2, 3).astype("float16"), F(3, 2), _opts={"atol": 1e-2, "rtol": 1e-2}),
+          C("dot", I(-3, 3, 2, 3, dtype="int8"), I(-3, 3, 3, dtype="int16")),
+          C("matmul", I(-3, 3, 2, 3, dtype="int8"), I(-3, 3, 3, 2, dtype="int8")),
+          C("matmul", I(-3, 3, 2, 3, dtype="uint8"), B(3, 2)),
+          C("subtract", F(2, 3), B(2, 3)), C("subtract", B(2, 3), 1), C("add", B(2, 3), 1.5),
+          C("nancumprod", I(1, 3, 5, dtype="int8")), C("argmax", B(3, 4), axis=1),
+          C("amax", X34, axis=()), C("full_like", X34, F(1, 4)), C("outer", X34, 2.0),
+          C("expand_dims", X34, (-1, 1)), C("sort", X34, axis=None),
+          C("slice", X34, (1, 1), (-1, -1)), C("arange", 0, 5, None)]
+CASES += [C("softmax", F(2, 3, 4), axis=None), C("softmax", F(2, 3, 4), axis=(0, 2)),
+          C("log_softmax", F(2, 3, 4), axis=(2, 0)), C("log_softmax", F(2, 3), axis=None)]

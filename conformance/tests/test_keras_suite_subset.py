@@ -60,12 +60,20 @@ def test_shim_maps_public_paths_missing_names_and_internals(root):
         assert backend.SUPPORTS_SPARSE_TENSORS is False
         import keras
         assert keras.layers.Dense is torchkeras.layers.Dense
-        from keras.src.utils.module_utils import tensorflow as tf
+        from keras.src.utils.tracking import TrackedList
         try:
-            tf.constant(1)
+            TrackedList([1])
             raise SystemExit("an internal name was usable")
         except KerasInternalUse as e:
-            assert "keras.src.utils.module_utils.tensorflow" in str(e)
+            assert "keras.src.utils.tracking.TrackedList" in str(e)
+        # Internals torchkeras has an equivalent of are answered by it (internals.py).
+        from keras.src.backend.torch.trainer import TorchTrainer
+        from keras.src.utils import file_utils
+        from keras.src.utils.module_utils import tensorflow as tf_lazy
+        import torchkeras.trainers.trainer, torchkeras.utils.file_utils
+        assert TorchTrainer is torchkeras.trainers.trainer.Trainer
+        assert file_utils.hash_file is torchkeras.utils.file_utils.hash_file
+        assert repr(tf_lazy) == "LazyModule(tensorflow)"  # the real library, imported on first use
         from conformance.keras_suite.shim import public_value
         missing = public_value(["keras.layers.NoSuchLayerInTorchkeras"], "keras.src.layers.x.NoSuch")
         assert isinstance(missing, MissingName)

@@ -2,9 +2,10 @@
 # SOURCE: https://keras.io/examples/generative/dcgan_overriding_train_step/
 #   (keras-team/keras-io: examples/generative/dcgan_overriding_train_step.py)
 # CHANGED: data: the CelebA download + image_dataset_from_directory(label_mode=None, image_size=(64, 64),
-#   batch_size=32) -> tf.data batches of 64 uint8 64x64x3 images cast to float (PIL is not installed);
-#   generator widths 128/256/512 -> 16/32/32 and discriminator 64/128/128 -> 16/32/32; the GANMonitor
-#   image-saving callback dropped (PIL); epochs unchanged (1).
+#   batch_size=32) -> one tf.data batch of 32 uint8 64x64x3 images cast to float;
+#   the GANMonitor image-saving callback (and fit's callbacks=[...]) left out: its Keras 3 text could not be
+#   retrieved to copy it exactly; epochs unchanged (1). (An earlier transcription had
+#   narrowed the generator 128/256/512 and discriminator 64/128/128 widths; restored to the source's.)
 import keras
 import tensorflow as tf
 
@@ -14,19 +15,19 @@ import numpy as np
 
 from _corpus_data import cifar10
 
-images = np.random.RandomState(0).randint(0, 256, size=(64, 64, 64, 3)).astype("uint8")
-images[:, 16:48, 16:48, :] = np.repeat(np.repeat(cifar10(n_train=64, n_test=0)[0][0][:, 8:24, 8:24], 2, 1), 2, 2)
+images = np.random.RandomState(0).randint(0, 256, size=(32, 64, 64, 3)).astype("uint8")
+images[:, 16:48, 16:48, :] = np.repeat(np.repeat(cifar10(n_train=32, n_test=0)[0][0][:, 8:24, 8:24], 2, 1), 2, 2)
 dataset = tf.data.Dataset.from_tensor_slices(images.astype("float32")).batch(32)
 dataset = dataset.map(lambda x: x / 255.0)
 
 discriminator = keras.Sequential(
     [
         keras.Input(shape=(64, 64, 3)),
-        layers.Conv2D(16, kernel_size=4, strides=2, padding="same"),
+        layers.Conv2D(64, kernel_size=4, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2D(32, kernel_size=4, strides=2, padding="same"),
+        layers.Conv2D(128, kernel_size=4, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2D(32, kernel_size=4, strides=2, padding="same"),
+        layers.Conv2D(128, kernel_size=4, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
         layers.Flatten(),
         layers.Dropout(0.2),
@@ -41,13 +42,13 @@ latent_dim = 128
 generator = keras.Sequential(
     [
         keras.Input(shape=(latent_dim,)),
-        layers.Dense(8 * 8 * 16),
-        layers.Reshape((8, 8, 16)),
-        layers.Conv2DTranspose(16, kernel_size=4, strides=2, padding="same"),
+        layers.Dense(8 * 8 * 128),
+        layers.Reshape((8, 8, 128)),
+        layers.Conv2DTranspose(128, kernel_size=4, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2DTranspose(32, kernel_size=4, strides=2, padding="same"),
+        layers.Conv2DTranspose(256, kernel_size=4, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2DTranspose(32, kernel_size=4, strides=2, padding="same"),
+        layers.Conv2DTranspose(512, kernel_size=4, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
         layers.Conv2D(3, kernel_size=5, padding="same", activation="sigmoid"),
     ],

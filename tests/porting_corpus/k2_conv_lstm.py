@@ -2,8 +2,8 @@
 # SOURCE: keras-team/keras 2.3.1: examples/conv_lstm.py
 #   (https://github.com/keras-team/keras/blob/2.3.1/examples/conv_lstm.py)
 # CHANGED: data: generate_movies(n_samples=1200, n_frames=15) on an 80x80 canvas cropped to 40x40 ->
-#   n_samples=24, n_frames=6 on 32x32 cropped to 16x16 (the script's own generator, sizes only); filters
-#   40 -> 6; epochs 300 -> 1; the prediction-plot section dropped (matplotlib).
+#   n_samples=24, n_frames=6 on 32x32 cropped to 16x16 (the script's own generator, sizes only);
+#   epochs 300 -> 1; the prediction-plot section dropped (matplotlib).
 """ This script demonstrates the use of a convolutional LSTM network.
 """
 from keras.models import Sequential
@@ -17,20 +17,20 @@ import numpy as np
 # of identical shape.
 
 seq = Sequential()
-seq.add(ConvLSTM2D(filters=6, kernel_size=(3, 3),
+seq.add(ConvLSTM2D(filters=40, kernel_size=(3, 3),
                    input_shape=(None, 16, 16, 1),
                    padding='same', return_sequences=True))
 seq.add(BatchNormalization())
 
-seq.add(ConvLSTM2D(filters=6, kernel_size=(3, 3),
+seq.add(ConvLSTM2D(filters=40, kernel_size=(3, 3),
                    padding='same', return_sequences=True))
 seq.add(BatchNormalization())
 
-seq.add(ConvLSTM2D(filters=6, kernel_size=(3, 3),
+seq.add(ConvLSTM2D(filters=40, kernel_size=(3, 3),
                    padding='same', return_sequences=True))
 seq.add(BatchNormalization())
 
-seq.add(ConvLSTM2D(filters=6, kernel_size=(3, 3),
+seq.add(ConvLSTM2D(filters=40, kernel_size=(3, 3),
                    padding='same', return_sequences=True))
 seq.add(BatchNormalization())
 

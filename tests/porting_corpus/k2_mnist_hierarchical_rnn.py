@@ -2,7 +2,7 @@
 # SOURCE: keras-team/keras 2.3.1: examples/mnist_hierarchical_rnn.py
 #   (https://github.com/keras-team/keras/blob/2.3.1/examples/mnist_hierarchical_rnn.py)
 # CHANGED: data: mnist.load_data() -> _corpus_data.mnist() (same shapes/dtypes, 400/100 samples);
-#   epochs 5 -> 2; row_hidden/col_hidden 128 -> 32.
+#   epochs 5 -> 2.
 """Example of using Hierarchical RNN (HRNN) to classify MNIST digits.
 """
 from __future__ import print_function
@@ -20,8 +20,8 @@ num_classes = 10
 epochs = 2
 
 # Embedding dimensions.
-row_hidden = 32
-col_hidden = 32
+row_hidden = 128
+col_hidden = 128
 
 # The data, split between train and test sets.
 (x_train, y_train), (x_test, y_test) = mnist(n_train=400, n_test=100)

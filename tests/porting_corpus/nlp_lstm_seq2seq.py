@@ -1,7 +1,7 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: https://keras.io/examples/nlp/lstm_seq2seq/ (keras-team/keras-io: examples/nlp/lstm_seq2seq.py)
 # CHANGED: data: the fra-eng.zip download -> a fra.txt written from _corpus_data.translation_lines()
-#   (300 lines); latent_dim 256 -> 64; epochs 100 -> 3; decoded sentences 20 -> 3.
+#   (300 lines); epochs 100 -> 3; decoded sentences 20 -> 3.
 import numpy as np
 import keras
 import os
@@ -13,7 +13,7 @@ with open("fra.txt", "w", encoding="utf-8") as f:
 
 batch_size = 64  # Batch size for training.
 epochs = 3  # Number of epochs to train for.
-latent_dim = 64  # Latent dimensionality of the encoding space.
+latent_dim = 256  # Latent dimensionality of the encoding space.
 num_samples = 10000  # Number of samples to train on.
 # Path to the data txt file on disk.
 data_path = os.path.join(".", "fra.txt")

@@ -1,35 +1,132 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: https://keras.io/examples/structured_data/structured_data_classification_from_scratch/
-#   (keras-team/keras-io: examples/structured_data/structured_data_classification_from_scratch.py,
-#   the tf.keras version with Normalization / StringLookup / IntegerLookup, before FeatureSpace)
-# CHANGED: data: pd.read_csv(heart.csv) -> _corpus_data.heart() (a dict of numpy columns standing in for
-#   the DataFrame: pandas is not installed), and dataframe.sample/drop -> a numpy index split;
-#   epochs 50 -> 3.
-import numpy as np
-import tensorflow as tf
-from tensorflow import keras
-from tensorflow.keras import layers
-from tensorflow.keras.layers import IntegerLookup
-from tensorflow.keras.layers import Normalization
-from tensorflow.keras.layers import StringLookup
+#   (keras-team/keras-io: examples/structured_data/structured_data_classification_from_scratch.py, the
+#   backend-agnostic version "Made backend-agnostic by: Humbulani Ndou": lookups inside tf.data, a
+#   Classifier layer over a dict of inputs)
+# CHANGED: data: pd.read_csv(heart.csv) -> _corpus_frame.DataFrame(_corpus_data.heart()) (the same
+#   columns and dtypes; a stand-in for the few DataFrame methods used, pandas is not installed);
+#   keras.utils.plot_model(...) left out (needs pydot + graphviz, not installed); epochs 50 -> 3;
+#   the fit result kept in `history` for the FINAL line. Model, compile and fit lines as in the source.
+import os
+
+os.environ["KERAS_BACKEND"] = "torch"  # or torch, or tensorflow
+
+import keras
+from keras import layers
 
 from _corpus_data import heart
+from _corpus_frame import DataFrame
 
-dataframe = heart()
-val_index = np.random.RandomState(1337).rand(len(dataframe["target"])) < 0.2
-val_dataframe = {k: v[val_index] for k, v in dataframe.items()}
-train_dataframe = {k: v[~val_index] for k, v in dataframe.items()}
+dataframe = DataFrame(heart())
+
+dataframe.shape
+
+dataframe.head()
+
+val_dataframe = dataframe.sample(frac=0.2, random_state=1337)
+train_dataframe = dataframe.drop(val_dataframe.index)
 
 print(
-    "Using %d samples for training and %d for validation"
-    % (len(train_dataframe["target"]), len(val_dataframe["target"]))
+    f"Using {len(train_dataframe)} samples for training "
+    f"and {len(val_dataframe)} for validation"
 )
+
+
+COLUMN_NAMES = [
+    "age",
+    "sex",
+    "cp",
+    "trestbps",
+    "chol",
+    "fbs",
+    "restecg",
+    "thalach",
+    "exang",
+    "oldpeak",
+    "slope",
+    "ca",
+    "thal",
+    "target",
+]
+# Target feature name.
+TARGET_FEATURE_NAME = "target"
+# Numeric feature names.
+NUMERIC_FEATURE_NAMES = ["age", "trestbps", "thalach", "oldpeak", "slope", "chol"]
+# Categorical features and their vocabulary lists.
+# Note that we add 'v=' as a prefix to all categorical feature values to make
+# sure that they are treated as strings.
+
+CATEGORICAL_FEATURES_WITH_VOCABULARY = {
+    feature_name: sorted(
+        [
+            # Integer categorcal must be int and string must be str
+            value if dataframe[feature_name].dtype == "int64" else str(value)
+            for value in list(dataframe[feature_name].unique())
+        ]
+    )
+    for feature_name in COLUMN_NAMES
+    if feature_name not in list(NUMERIC_FEATURE_NAMES + [TARGET_FEATURE_NAME])
+}
+# All features names.
+FEATURE_NAMES = NUMERIC_FEATURE_NAMES + list(
+    CATEGORICAL_FEATURES_WITH_VOCABULARY.keys()
+)
+
+
+# Tensorflow required for tf.data.Dataset
+import tensorflow as tf
+
+
+# We process our datasets elements here (categorical) and convert them to indices to avoid this step
+# during model training since only tensorflow support strings.
+def encode_categorical(features, target):
+    for feature_name in features:
+        if feature_name in CATEGORICAL_FEATURES_WITH_VOCABULARY:
+            lookup_class = (
+                layers.StringLookup
+                if features[feature_name].dtype == "string"
+                else layers.IntegerLookup
+            )
+            vocabulary = CATEGORICAL_FEATURES_WITH_VOCABULARY[feature_name]
+            # Create a lookup to convert a string values to an integer indices.
+            # Since we are not using a mask token nor expecting any out of vocabulary
+            # (oov) token, we set mask_token to None and  num_oov_indices to 0.
+            index = lookup_class(
+                vocabulary=vocabulary,
+                mask_token=None,
+                num_oov_indices=0,
+                output_mode="binary",
+            )
+            # Convert the string input values into integer indices.
+            value_index = index(features[feature_name])
+            features[feature_name] = value_index
+
+        else:
+            pass
+
+    # Change features from OrderedDict to Dict to match Inputs as they are Dict.
+    return dict(features), target
+
+
+def encode_numerical_feature(feature, name, dataset):
+    # Create a Normalization layer for our feature
+    normalizer = layers.Normalization()
+    # Prepare a Dataset that only yields our feature
+    feature_ds = dataset.map(lambda x, y: x[name])
+    feature_ds = feature_ds.map(lambda x: tf.expand_dims(x, -1))
+    # Learn the statistics of the data
+    normalizer.adapt(feature_ds)
+    # Normalize the input feature
+    encoded_feature = normalizer(feature)
+    return encoded_feature
 
 
 def dataframe_to_dataset(dataframe):
     dataframe = dataframe.copy()
     labels = dataframe.pop("target")
-    ds = tf.data.Dataset.from_tensor_slices((dict(dataframe), labels))
+    ds = tf.data.Dataset.from_tensor_slices((dict(dataframe), labels)).map(
+        encode_categorical
+    )
     ds = ds.shuffle(buffer_size=len(dataframe))
     return ds
 
@@ -45,116 +142,113 @@ train_ds = train_ds.batch(32)
 val_ds = val_ds.batch(32)
 
 
-def encode_numerical_feature(feature, name, dataset):
-    # Create a Normalization layer for our feature
-    normalizer = Normalization()
+# Categorical features have different shapes after the encoding, dependent on the
+# vocabulary or unique values of each feature. We create them accordinly to match the
+# input data elements generated by tf.data.Dataset after pre-processing them
+def create_model_inputs():
+    inputs = {}
 
-    # Prepare a Dataset that only yields our feature
-    feature_ds = dataset.map(lambda x, y: x[name])
-    feature_ds = feature_ds.map(lambda x: tf.expand_dims(x, -1))
+    # This a helper function for creating categorical features
+    def create_input_helper(feature_name):
+        num_categories = len(CATEGORICAL_FEATURES_WITH_VOCABULARY[feature_name])
+        inputs[feature_name] = layers.Input(
+            name=feature_name, shape=(num_categories,), dtype="int64"
+        )
+        return inputs
 
-    # Learn the statistics of the data
-    normalizer.adapt(feature_ds)
-
-    # Normalize the input feature
-    encoded_feature = normalizer(feature)
-    return encoded_feature
-
-
-def encode_categorical_feature(feature, name, dataset, is_string):
-    lookup_class = StringLookup if is_string else IntegerLookup
-    # Create a lookup layer which will turn strings into integer indices
-    lookup = lookup_class(output_mode="binary")
-
-    # Prepare a Dataset that only yields our feature
-    feature_ds = dataset.map(lambda x, y: x[name])
-    feature_ds = feature_ds.map(lambda x: tf.expand_dims(x, -1))
-
-    # Learn the set of possible string values and assign them a fixed integer index
-    lookup.adapt(feature_ds)
-
-    # Turn the string input into integer indices
-    encoded_feature = lookup(feature)
-    return encoded_feature
+    for feature_name in FEATURE_NAMES:
+        if feature_name in CATEGORICAL_FEATURES_WITH_VOCABULARY:
+            # Categorical features
+            create_input_helper(feature_name)
+        else:
+            # Make them float32, they are Real numbers
+            feature_input = layers.Input(name=feature_name, shape=(1,), dtype="float32")
+            # Process the Inputs here
+            inputs[feature_name] = encode_numerical_feature(
+                feature_input, feature_name, train_ds
+            )
+    return inputs
 
 
-# Categorical features encoded as integers
-sex = keras.Input(shape=(1,), name="sex", dtype="int64")
-cp = keras.Input(shape=(1,), name="cp", dtype="int64")
-fbs = keras.Input(shape=(1,), name="fbs", dtype="int64")
-restecg = keras.Input(shape=(1,), name="restecg", dtype="int64")
-exang = keras.Input(shape=(1,), name="exang", dtype="int64")
-ca = keras.Input(shape=(1,), name="ca", dtype="int64")
+# This Layer defines the logic of the Model to perform the classification
+class Classifier(keras.layers.Layer):
 
-# Categorical feature encoded as string
-thal = keras.Input(shape=(1,), name="thal", dtype="string")
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense_1 = layers.Dense(32, activation="relu")
+        self.dropout = layers.Dropout(0.5)
+        self.dense_2 = layers.Dense(1, activation="sigmoid")
 
-# Numerical features
-age = keras.Input(shape=(1,), name="age")
-trestbps = keras.Input(shape=(1,), name="trestbps")
-chol = keras.Input(shape=(1,), name="chol")
-thalach = keras.Input(shape=(1,), name="thalach")
-oldpeak = keras.Input(shape=(1,), name="oldpeak")
-slope = keras.Input(shape=(1,), name="slope")
+    def call(self, inputs):
+        all_features = layers.concatenate(list(inputs.values()))
+        x = self.dense_1(all_features)
+        x = self.dropout(x)
+        output = self.dense_2(x)
+        return output
 
-all_inputs = [
-    sex,
-    cp,
-    fbs,
-    restecg,
-    exang,
-    ca,
-    thal,
-    age,
-    trestbps,
-    chol,
-    thalach,
-    oldpeak,
-    slope,
-]
+    # Surpress build warnings
+    def build(self, input_shape):
+        self.built = True
 
-# Integer categorical features
-sex_encoded = encode_categorical_feature(sex, "sex", train_ds, False)
-cp_encoded = encode_categorical_feature(cp, "cp", train_ds, False)
-fbs_encoded = encode_categorical_feature(fbs, "fbs", train_ds, False)
-restecg_encoded = encode_categorical_feature(restecg, "restecg", train_ds, False)
-exang_encoded = encode_categorical_feature(exang, "exang", train_ds, False)
-ca_encoded = encode_categorical_feature(ca, "ca", train_ds, False)
 
-# String categorical features
-thal_encoded = encode_categorical_feature(thal, "thal", train_ds, True)
+# Create the Classifier model
+def create_model():
+    all_inputs = create_model_inputs()
+    output = Classifier()(all_inputs)
+    model = keras.Model(all_inputs, output)
+    return model
 
-# Numerical features
-age_encoded = encode_numerical_feature(age, "age", train_ds)
-trestbps_encoded = encode_numerical_feature(trestbps, "trestbps", train_ds)
-chol_encoded = encode_numerical_feature(chol, "chol", train_ds)
-thalach_encoded = encode_numerical_feature(thalach, "thalach", train_ds)
-oldpeak_encoded = encode_numerical_feature(oldpeak, "oldpeak", train_ds)
-slope_encoded = encode_numerical_feature(slope, "slope", train_ds)
 
-all_features = layers.concatenate(
-    [
-        sex_encoded,
-        cp_encoded,
-        fbs_encoded,
-        restecg_encoded,
-        exang_encoded,
-        slope_encoded,
-        ca_encoded,
-        thal_encoded,
-        age_encoded,
-        trestbps_encoded,
-        chol_encoded,
-        thalach_encoded,
-        oldpeak_encoded,
-    ]
-)
-x = layers.Dense(32, activation="relu")(all_features)
-x = layers.Dropout(0.5)(x)
-output = layers.Dense(1, activation="sigmoid")(x)
-model = keras.Model(all_inputs, output)
+model = create_model()
 model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
 
 history = model.fit(train_ds, epochs=3, validation_data=val_ds)
+
+sample = {
+    "age": 60,
+    "sex": 1,
+    "cp": 1,
+    "trestbps": 145,
+    "chol": 233,
+    "fbs": 1,
+    "restecg": 2,
+    "thalach": 150,
+    "exang": 0,
+    "oldpeak": 2.3,
+    "slope": 3,
+    "ca": 0,
+    "thal": "fixed",
+}
+
+
+# Given the category (in the sample above - key) and the category value (in the sample above - value),
+# we return its one-hot encoding
+def get_cat_encoding(cat, cat_value):
+    # Create a list of zeros with the same length as categories
+    encoding = [0] * len(cat)
+    # Find the index of category_value in categories and set the corresponding position to 1
+    if cat_value in cat:
+        encoding[cat.index(cat_value)] = 1
+    return encoding
+
+
+for name, value in sample.items():
+    if name in CATEGORICAL_FEATURES_WITH_VOCABULARY:
+        sample.update(
+            {
+                name: get_cat_encoding(
+                    CATEGORICAL_FEATURES_WITH_VOCABULARY[name], sample[name]
+                )
+            }
+        )
+# Convert inputs to tensors
+input_dict = {name: tf.convert_to_tensor([value]) for name, value in sample.items()}
+predictions = model.predict(input_dict)
+
+print(
+    f"This particular patient had a {100 * predictions[0][0]:.1f} "
+    "percent probability of having a heart disease, "
+    "as evaluated by our model."
+)
 h = history.history
 print(f"FINAL loss={h['loss'][-1]:.4f} val_accuracy={h['val_accuracy'][-1]:.4f}")

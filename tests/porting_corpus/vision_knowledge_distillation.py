@@ -1,8 +1,9 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: https://keras.io/examples/vision/knowledge_distillation/
 #   (keras-team/keras-io: examples/vision/knowledge_distillation.py, Keras 3 version)
-# CHANGED: data: mnist.load_data() -> _corpus_data.mnist() (600/200 samples); teacher widths 256/512 ->
-#   32/64; epochs 5 -> 2 (teacher), 3 -> 2 (distiller), 3 -> 2 (scratch student).
+# CHANGED: data: mnist.load_data() -> _corpus_data.mnist() (300/100 samples); epochs 5 -> 2 (teacher),
+#   3 -> 2 (distiller), 3 -> 2 (scratch student). (An earlier transcription had narrowed the teacher
+#   to 32/64 filters; restored to the source's 256/512.)
 import keras
 from keras import layers
 from keras import ops
@@ -54,10 +55,10 @@ class Distiller(keras.Model):
 teacher = keras.Sequential(
     [
         keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, (3, 3), strides=(2, 2), padding="same"),
+        layers.Conv2D(256, (3, 3), strides=(2, 2), padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
         layers.MaxPooling2D(pool_size=(2, 2), strides=(1, 1), padding="same"),
-        layers.Conv2D(64, (3, 3), strides=(2, 2), padding="same"),
+        layers.Conv2D(512, (3, 3), strides=(2, 2), padding="same"),
         layers.Flatten(),
         layers.Dense(10),
     ],
@@ -83,7 +84,7 @@ student_scratch = keras.models.clone_model(student)
 
 # Prepare the train and test dataset.
 batch_size = 64
-(x_train, y_train), (x_test, y_test) = mnist(n_train=600, n_test=200)
+(x_train, y_train), (x_test, y_test) = mnist(n_train=300, n_test=100)
 
 # Normalize data
 x_train = x_train.astype("float32") / 255.0

@@ -9,6 +9,11 @@ def _lr_value(optimizer):
     return float(np.asarray(optimizer.learning_rate, dtype=np.float64))
 
 
+def _sub_optimizers(optimizer):
+    # Keras's duck-typing: a MultiOptimizer (anything with `.optimizers`) is handled per sub-optimizer.
+    return list(optimizer.optimizers) if hasattr(optimizer, "optimizers") else None
+
+
 class ReduceLROnPlateau(MonitorCallback):
     """Multiply the learning rate by `factor` when `monitor` stops improving for `patience`
     epochs; waits `cooldown` epochs after a reduction; never goes below `min_lr`. Adds
@@ -49,7 +54,12 @@ class ReduceLROnPlateau(MonitorCallback):
         if self.monitor_op is None:
             self._set_monitor_op()
         logs = logs if logs is not None else {}
-        logs["learning_rate"] = _lr_value(self.model.optimizer)
+        subs = _sub_optimizers(self.model.optimizer)
+        if subs is not None:
+            for opt in subs:
+                logs[f"learning_rate_{opt.name}"] = _lr_value(opt)
+        else:
+            logs["learning_rate"] = _lr_value(self.model.optimizer)
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` "
@@ -65,12 +75,21 @@ class ReduceLROnPlateau(MonitorCallback):
         elif not self.in_cooldown():
             self.wait += 1
             if self.wait >= self.patience:
-                old_lr = _lr_value(self.model.optimizer)
-                if old_lr > np.float32(self.min_lr):
-                    new_lr = max(old_lr * self.factor, self.min_lr)
-                    self.model.optimizer.learning_rate = new_lr
-                    if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
-                              f"to {new_lr}.")
+                subs = _sub_optimizers(self.model.optimizer)
+                # As Keras: a MultiOptimizer's sub-optimizers are each reduced from their own rate.
+                reduced = [self._reduce_optimizer_lr(opt, epoch, opt.name) for opt in subs] if subs is not None \
+                    else [self._reduce_optimizer_lr(self.model.optimizer, epoch)]
+                if any(reduced):
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
+
+    def _reduce_optimizer_lr(self, optimizer, epoch, name=""):
+        old_lr = _lr_value(optimizer)
+        if old_lr <= np.float32(self.min_lr):
+            return False
+        new_lr = max(old_lr * self.factor, self.min_lr)
+        optimizer.learning_rate = new_lr
+        if self.verbose > 0:
+            name_str = f" {name}" if name else ""
+            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{name_str} learning rate to {new_lr}.")
+        return True

@@ -246,7 +246,8 @@ class _BitsGroupPolicy(QuantizedDTypePolicy):
 
 
 class GPTQDTypePolicy(_BitsGroupPolicy):
-    """GPTQ policy, mode "gptq/<weight_bits>/<group_size>" (the policy only: GPTQ itself is not run)."""
+    """GPTQ policy, mode "gptq/<weight_bits>/<group_size>": the layer holds GPTQ's variables (see
+    torchkeras/quantizers/calibrated_support.py); `Model.quantize("gptq", config=GPTQConfig(...))` sets it."""
 
     _algo = "gptq"
 
@@ -257,7 +258,8 @@ class GPTQDTypePolicy(_BitsGroupPolicy):
 
 
 class AWQDTypePolicy(_BitsGroupPolicy):
-    """AWQ policy, mode "awq/4/<group_size>" (the policy only: AWQ itself is not run)."""
+    """AWQ policy, mode "awq/4/<group_size>": the layer holds AWQ's variables (see
+    torchkeras/quantizers/calibrated_support.py); `Model.quantize("awq", config=AWQConfig(...))` sets it."""
 
     _algo = "awq"
 

@@ -1,5 +1,6 @@
 """keras.layers: every layer class, re-exported from its family package."""
 
+from torchkeras.layers._serialize import deserialize, serialize
 from torchkeras.layers.activations import *
 from torchkeras.layers.attention import *
 from torchkeras.layers.convolutional import *

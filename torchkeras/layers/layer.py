@@ -8,6 +8,7 @@ KerasTensors record a functional-API node instead.
 """
 
 import inspect
+import sys
 import warnings
 import weakref
 
@@ -27,6 +28,7 @@ from torchkeras.keras_tensor import (
     to_keras_tensor,
     torch_dtype,
 )
+from torchkeras.layers import _call_args as _cargs
 from torchkeras.layers.input_spec import check_input
 from torchkeras.mixed_precision import policy as mixed_precision_policy
 from torchkeras.variables import KerasParameter, Variable, is_variable
@@ -42,6 +44,8 @@ def standardize_shape(shape):
         return tuple(shape)
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
+    if isinstance(shape, dict):  # build() of a layer called on a dict of inputs
+        return {k: standardize_shape(v) for k, v in shape.items()}
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, torch.Size)):
         return [standardize_shape(s) for s in shape]
     return tuple(None if d is None else int(d) for d in shape)
@@ -98,6 +102,8 @@ class Layer(nn.Module):
         self.name = name if name is not None else config.unique_name(config.to_snake_case(type(self).__name__))
         if not isinstance(self.name, str):
             raise TypeError(f"Argument `name` must be a string. Received: name={name!r}")
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise ValueError(f"Expected `trainable` argument to be a boolean, but got: {trainable}")
         self._trainable = bool(trainable)
         self._dtype_name = _dtype_policy_name(dtype)
         mode = mixed_precision_policy.layer_autocast(self._dtype_name)
@@ -122,6 +128,9 @@ class Layer(nn.Module):
                 UserWarning, stacklevel=3)
         # A Keras model starts in inference mode: a call without training= runs Dropout off.
         self.training = False
+        # As Keras: state assigned before `super().__init__()` is tracked once the layer exists.
+        for attr, value in self.__dict__.pop("_pre_init_state", ()):
+            setattr(self, attr, value)
 
     @staticmethod
     def _batch_shape_from_kwargs(base):
@@ -182,6 +191,7 @@ class Layer(nn.Module):
     def _child_layers(self):
         """Direct sub-layers in assignment order, looking through ModuleList/ModuleDict containers."""
         seen = set()
+        self._track_list_attributes()
 
         def walk(module):
             for m in module._modules.values():
@@ -194,6 +204,17 @@ class Layer(nn.Module):
                     yield from walk(m)
 
         return list(walk(self))
+
+    def _track_list_attributes(self):
+        # Keras tracks the layers appended to a list attribute after it was assigned (`self.blocks = []`
+        # then `.append(layer)`): register them with torch as a ModuleList under the same name.
+        for attr, value in self.__dict__.items():
+            if type(value) is list and value and attr[0] != "_":
+                mods = [m for m in value if isinstance(m, nn.Module)]
+                current = self._modules.get(attr)
+                if mods and (current is None or len(current) != len(mods)
+                             or any(a is not b for a, b in zip(current, mods))):
+                    self._modules[attr] = nn.ModuleList(mods)
 
     # ------------------------------------------------------------------ weights
     @property
@@ -254,11 +275,17 @@ class Layer(nn.Module):
                 "You can build it manually via: `layer.build(input_shape)`.")
         return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
 
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
                    regularizer=None, constraint=None, aggregation="none", synchronization="auto",
                    name=None, overwrite_with_gradient=False):
         """Create a weight in Keras layout; it is an nn.Parameter registered on this layer."""
         from torchkeras import constraints, initializers, regularizers
+        if args:
+            shape, initializer, dtype = _positional_weight_args(args, shape, initializer, dtype)
+        if self.__dict__.get("_state_locked") and config.call_context.depth and not self.__dict__.get("_build_depth"):
+            raise ValueError(
+                "You cannot add new elements of state (variables or sub-layers) to a layer that is already "
+                "built. All state must be created in the `__init__()` method or in the `build()` method.")
         shape = () if shape is None else standardize_shape(shape)
         tdtype = torch_dtype(dtype or self.variable_dtype)
         if initializer is None:
@@ -328,6 +355,19 @@ class Layer(nn.Module):
         return v
 
     def __setattr__(self, name, value):
+        if "_keras_vars" not in self.__dict__ and isinstance(value, (nn.Module, nn.Parameter)):
+            # Before Layer.__init__ ran (Keras allows it): replayed at the end of __init__.
+            self.__dict__.setdefault("_pre_init_state", []).append((name, value))
+            return
+        if isinstance(value, nn.Module) and not isinstance(value, (Layer, nn.ModuleList, nn.ModuleDict)) \
+                and not name.startswith("_") and _wraps_torch_modules(self):
+            # As Keras's torch backend: a plain torch module on a custom layer becomes a TorchModuleWrapper.
+            from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
+            value = TorchModuleWrapper(value)
+        elif type(value) is list and name in self.__dict__.get("_modules", ()) and name in self.__dict__:
+            del self._modules[name]  # a tracked list attribute (see _child_layers) is being replaced
+        if name[0] != "_" and "_modules" in self.__dict__:
+            self._track_list_attributes()
         # Keras tracks layers held in lists and dicts of a subclassed layer/model; torch does not.
         if isinstance(value, (list, tuple)) and value and all(isinstance(v, nn.Module) for v in value) \
                 and not name.startswith("_"):
@@ -360,6 +400,23 @@ class Layer(nn.Module):
                         out.append(v.regularizer(v.value))
         return out
 
+    @property
+    def metrics(self):
+        """The Metric objects this layer and its sub-layers hold as attributes (Keras order)."""
+        from torchkeras.metrics import Metric
+        out = []
+        for value in list(vars(self).values()):
+            for m in (value if isinstance(value, (list, tuple)) else (value,)):
+                if isinstance(m, Metric) and all(m is not o for o in out):
+                    out.append(m)
+        for layer in self._child_layers():
+            out.extend(layer.metrics)
+        return out
+
+    @property
+    def metrics_variables(self):
+        return [v for m in self.metrics for v in m.variables]
+
     def add_loss(self, loss):
         if callable(loss) and not isinstance(loss, torch.Tensor):
             loss = loss()
@@ -369,7 +426,7 @@ class Layer(nn.Module):
     def build(self, input_shape=None):
         self.built = True
 
-    def _maybe_build(self, shapes, device=None):
+    def _maybe_build(self, shapes, device=None, build_kwargs=None):
         if self.built:
             return
         if device is not None and device.type != "cpu":
@@ -377,8 +434,13 @@ class Layer(nn.Module):
         # A sublayer first called inside a symbolic (fake-tensor) call of its parent must still get real
         # parameters, or the model's weights would be fakes that fit cannot read.
         with unset_fake_temporarily():
-            self.build(shapes)
+            if build_kwargs is not None:
+                self.build(**build_kwargs)
+            else:
+                self.build(shapes)
         self.built = True
+        self._state_locked = True
+        self._track_list_attributes()
         self._build_shapes = shapes
         if device is not None and device.type != "cpu":
             self.to(device)
@@ -430,7 +492,17 @@ class Layer(nn.Module):
         return sig
 
     def call(self, inputs, *args, **kwargs):
-        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+        raise _not_implemented(self, "call")
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        raise _not_implemented(self, "quantize")
+
+    def quantized_build(self, input_shape, mode):
+        raise _not_implemented(self, "quantized_build")
+
+    def rematerialized_call(self, layer_call, *args, **kwargs):
+        """Keras's remat hook; torchkeras runs the call as is (use torch.utils.checkpoint to remat)."""
+        return layer_call
 
     def _convert_input(self, x):
         if isinstance(x, torch.Tensor):
@@ -466,7 +538,7 @@ class Layer(nn.Module):
             if hasattr(flat[0], "shape"):
                 check_input(spec, tuple(flat[0].shape), self.name)
 
-    def forward(self, inputs, *args, **kwargs):
+    def forward(self, inputs=_cargs._NO_INPUT, *args, **kwargs):
         # Hot path: one built float32 tensor, no extra positional args.
         if type(inputs) is not torch.Tensor or args or not self.built or inputs.dtype is torch.float64:
             return self._forward_general(inputs, *args, **kwargs)
@@ -476,6 +548,10 @@ class Layer(nn.Module):
         return self._run_call(inputs, args, kwargs)
 
     def _forward_general(self, inputs, *args, **kwargs):
+        if inputs is _cargs._NO_INPUT:
+            inputs = _cargs.pop_first_input(self, kwargs)
+        if args:
+            _cargs.check_positional_args(self, args)
         if any_symbolic(inputs) or (args and any_symbolic(args)):
             return self._symbolic_call(inputs, *args, **kwargs)
         if isinstance(inputs, (list, tuple)):
@@ -486,11 +562,19 @@ class Layer(nn.Module):
             inputs = self._convert_input(inputs)
         if args:  # as Keras: array arguments after the inputs (a positional mask) become tensors
             args = tuple(self._convert_input(a) if isinstance(a, np.ndarray) else a for a in args)
+        if kwargs:  # ... and so do array keyword arguments (`attention_mask=np_array`)
+            for k, v in kwargs.items():
+                if isinstance(v, np.ndarray) and k != "mask":
+                    kwargs[k] = self._convert_input(v)
         if not self.built:
             self._check_inputs(inputs)  # as Keras: rank and input count are checked before build too
             shapes = map_structure(lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, inputs)
             dev = next((t.device for t in flatten(inputs) if isinstance(t, torch.Tensor)), None)
-            self._maybe_build(shapes, dev)
+            named = _cargs.named_build_shapes(self, inputs, args, kwargs)
+            if named is None:  # (models override _maybe_build without build_kwargs)
+                self._maybe_build(shapes, dev)
+            else:
+                self._maybe_build(shapes, dev, build_kwargs=named)
         self._check_inputs(inputs)
         return self._run_call(inputs, args, kwargs)
 
@@ -527,7 +611,10 @@ class Layer(nn.Module):
             ctx.training = prev
         if self.activity_regularizer is not None:
             for o in flatten(outputs):
-                self._losses.append(self.activity_regularizer(o) / o.shape[0])
+                loss = self.activity_regularizer(o)
+                if o.ndim:  # as Keras: divide_no_nan by the batch size (an empty batch adds 0)
+                    loss = loss / o.shape[0] if o.shape[0] else torch.zeros_like(loss)
+                self._losses.append(loss)
         if mask is not None or type(self).compute_mask is not Layer.compute_mask:
             out_mask = self.compute_mask(inputs, mask)
             if out_mask is not None:
@@ -566,7 +653,11 @@ class Layer(nn.Module):
     def _symbolic_call(self, inputs, *args, **kwargs):
         shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
         if not self.built:
-            self._maybe_build(shapes)
+            named = _cargs.named_build_shapes(self, inputs, args, kwargs)
+            if named is None:
+                self._maybe_build(shapes)
+            else:
+                self._maybe_build(shapes, build_kwargs=named)
         self._check_inputs(inputs)
         try:
             out_struct = self.compute_output_spec(inputs, *args, **kwargs)
@@ -585,11 +676,7 @@ class Layer(nn.Module):
         if type(self).compute_output_shape is Layer.compute_output_shape:
             raise NotImplementedError
         shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
-        out = self.compute_output_shape(shapes)
-        dtype = self.compute_dtype
-        if isinstance(out, list) and out and isinstance(out[0], (tuple, list)):
-            return [KerasTensor(s, dtype) for s in out]
-        return KerasTensor(out, dtype)
+        return _cargs.shapes_to_keras_tensors(self.compute_output_shape(shapes), self.compute_dtype)
 
     def _infer_output_spec(self, inputs, *args, **kwargs):
         from torch._subclasses.fake_tensor import FakeTensorMode
@@ -628,6 +715,8 @@ class Layer(nn.Module):
 
     def compute_output_shape(self, input_shape):
         """Shape arithmetic; the default runs `call` on fake tensors."""
+        if type(self).call is Layer.call:
+            raise _not_implemented(self, "compute_output_shape")
         shapes = standardize_shape(input_shape)
         if isinstance(shapes, list):
             spec = self._infer_output_spec([KerasTensor(s) for s in shapes])
@@ -694,15 +783,59 @@ class Layer(nn.Module):
     @classmethod
     def from_config(cls, cfg):
         cfg = dict(cfg)
+        if isinstance(cfg.get("dtype"), dict):
+            # As Keras: a plain policy comes back as its name, a quantized one as the policy object.
+            from torchkeras import dtype_policies
+            policy = dtype_policies.deserialize(cfg["dtype"])
+            if not isinstance(policy, dtype_policies.DTypePolicyMap) and policy.quantization_mode is None:
+                policy = policy.name
+            cfg["dtype"] = policy
         if "batch_shape" in cfg and "batch_input_shape" not in cfg:
             cfg["batch_input_shape"] = cfg.pop("batch_shape")
-        return cls(**cfg)
+        try:
+            return cls(**cfg)
+        except Exception as e:
+            raise TypeError(f"Error when deserializing class '{cls.__name__}' using config={cfg}.\n\n"
+                            f"Exception encountered: {e}") from e
 
     def extra_repr(self):
         return f"name={self.name!r}, built={self.built}"
 
     def __repr__(self):
         return super().__repr__()
+
+
+def _wraps_torch_modules(layer):
+    # torchkeras's own layers hold torch modules on purpose; user-defined layers and models get Keras's
+    # auto-wrapping. TorchModuleWrapper holds its module as is.
+    cls = type(layer)
+    if cls.__module__.startswith("torchkeras.") or cls.__name__ == "TorchModuleWrapper":
+        return False
+    # A user subclass of a torchkeras layer (`class MyDense(Dense)`): the module that torchkeras's own
+    # build assigns (Dense's nn.Linear) stays as is; only the user's own assignments are wrapped.
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_name == "__setattr__":
+        frame = frame.f_back
+    return frame is None or not frame.f_globals.get("__name__", "").startswith("torchkeras.")
+
+
+def _not_implemented(layer, method):
+    return NotImplementedError(f"Layer {type(layer).__name__} does not have a `{method}` method implemented.")
+
+
+def _positional_weight_args(args, shape, initializer, dtype):
+    """Keras 3's add_weight(shape, initializer, dtype) positional form; a leading name is an error."""
+    if len(args) > 3:
+        raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+    if isinstance(args[0], str):
+        raise ValueError(f"`name` must be passed as a keyword argument. Received: add_weight('{args[0]}', ...). "
+                         f"Use: add_weight(shape=..., name='{args[0]}').")
+    given = {"shape": shape, "initializer": initializer, "dtype": dtype}
+    for key, value in zip(("shape", "initializer", "dtype"), args):
+        if given[key] is not None:
+            raise ValueError(f"`{key}` was passed both positionally and as a keyword argument.")
+        given[key] = value
+    return given["shape"], given["initializer"], given["dtype"]
 
 
 def _plain_values(value):
@@ -727,9 +860,17 @@ def _marking_build(build):
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
         # Real parameters even when build runs inside a symbolic (fake-tensor) call, whoever calls it.
-        with unset_fake_temporarily():
-            out = build(self, *args, **kwargs)
+        depth = self.__dict__.get("_build_depth", 0)
+        self.__dict__["_build_depth"] = depth + 1  # a subclass's build may call super().build() first
+        try:
+            with unset_fake_temporarily():
+                out = build(self, *args, **kwargs)
+        finally:
+            self.__dict__["_build_depth"] = depth
         self.built = True
+        if not depth:
+            self._state_locked = True
+            self._track_list_attributes()
         if self._build_shapes is None and args:
             self._build_shapes = standardize_shape(args[0]) if args[0] is not None else None
         return out

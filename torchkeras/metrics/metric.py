@@ -3,8 +3,11 @@
 State lives in torch tensors on the device of the data: update_state never calls .item() or
 otherwise syncs the host, so a training loop can update metrics every step for free."""
 
+import functools
+
 import numpy as np
 import torch
+from torch._subclasses.fake_tensor import FakeTensor
 
 from ..losses._utils import (
     apply_mask,
@@ -35,9 +38,32 @@ def _bind_variable_methods(var):
     return var
 
 
+def _skip_symbolic(update_state):
+    """A layer that updates a metric in `call` (Keras 3's endpoint-layer pattern) runs on meta tensors
+    or fake tensors while a functional model is built; as in Keras, that symbolic pass leaves the
+    state alone."""
+    if getattr(update_state, "_skips_symbolic", False):
+        return update_state
+
+    @functools.wraps(update_state)
+    def wrapper(self, *args, **kwargs):
+        for a in args:
+            if isinstance(a, torch.Tensor) and (a.is_meta or isinstance(a, FakeTensor)):
+                return None
+        return update_state(self, *args, **kwargs)
+
+    wrapper._skips_symbolic = True
+    return wrapper
+
+
 class Metric:
     """Stateful metric. Subclasses add state with `add_variable` and implement `update_state`,
     `result` (a scalar torch tensor, or a vector for multi-threshold metrics)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "update_state" in cls.__dict__:
+            cls.update_state = _skip_symbolic(cls.__dict__["update_state"])
 
     def __init__(self, dtype=None, name=None):
         self.name = name or auto_name(self.__class__.__name__)
@@ -80,10 +106,31 @@ class Metric:
 
     @property
     def variables(self):
+        # As Keras: state from add_variable, then Variables and sub-metrics held in attributes,
+        # also inside lists, tuples and dicts.
+        from torchkeras.variables import is_variable
+
         own = list(self._state_vars)
-        for sub in self.__dict__.values():
-            if isinstance(sub, Metric):
-                own.extend(sub.variables)
+        seen = {id(v) for v in own}
+
+        def visit(value):
+            if isinstance(value, Metric):
+                found = value.variables
+            elif is_variable(value):
+                found = [value]
+            elif isinstance(value, (list, tuple)):
+                found = [v for item in value for v in visit(item)]
+            elif isinstance(value, dict):
+                found = [v for item in value.values() for v in visit(item)]
+            else:
+                return []
+            return found
+
+        for value in list(self.__dict__.values()):
+            for v in visit(value):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    own.append(v)
         return own
 
     def _follow_device(self, tensor):

@@ -1,10 +1,14 @@
 """Functional models: a graph of layer calls on symbolic tensors, compiled once into a flat plan."""
 
+import warnings
+
+import numpy as np
 import torch
 
 from torchkeras import config
 from torchkeras.keras_tensor import KerasTensor, flatten, map_structure
 from torchkeras.layers.core.input_layer import InputLayer
+from torchkeras.models.functional_inputs import flatten_with_paths, path_string, standardize_inputs
 from torchkeras.models.model import Model
 from torchkeras.models.sequential import direct_calls_allowed, hookless
 
@@ -36,8 +40,60 @@ class KerasInputError(TypeError, ValueError):
 def _check_structure(struct, arg):
     for t in flatten(struct):
         if not isinstance(t, KerasTensor):
-            raise KerasInputError(f"All `{arg}` of a functional Model must be symbolic tensors from `keras.Input` or "
-                            f"layer calls on them. Received a {type(t).__name__}: {t!r}")
+            raise KerasInputError(f"All `{arg}` values must be KerasTensors (symbolic tensors from `keras.Input` or layer "
+                                  f"calls on them). Received: {arg}={struct} including invalid value {t!r} of type "
+                                  f"{type(t)}")
+
+
+def _is_input_tensor(t):
+    return t._keras_history is not None and isinstance(t._keras_history[0].layer, InputLayer)
+
+
+def _clone_graph(inputs, outputs):
+    """Keras's clone_graph_nodes: Inputs for the intermediate tensors in `inputs`, and new nodes (same
+    layers, fresh tensors) for every call between them and `outputs`."""
+    from torchkeras.keras_tensor import Node
+    from torchkeras.layers.core.input_layer import Input
+
+    mapping = {}
+    for t in flatten(inputs):
+        if _is_input_tensor(t):
+            mapping[id(t)] = t
+        elif id(t) not in mapping:
+            mapping[id(t)] = Input(batch_shape=t.shape, dtype=t.dtype, name=f"{t.name}CLONE" if t.name else None)
+    order, seen = [], set()
+
+    def visit(t):
+        if id(t) in mapping or t._keras_history is None:
+            return
+        node = t._keras_history[0]
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent in node.input_tensors:
+            visit(parent)
+        order.append(node)
+
+    for t in flatten(outputs):
+        visit(t)
+
+    def swap(x):
+        if not isinstance(x, KerasTensor):
+            return x
+        if id(x) not in mapping:
+            mapping[id(x)] = KerasTensor(x.shape, x.dtype, name=x.name)
+        return mapping[id(x)]
+
+    for node in order:
+        if isinstance(node.layer, InputLayer):
+            continue
+        new = Node(node.layer, map_structure(swap, node.args), map_structure(swap, node.kwargs),
+                   map_structure(swap, node.outputs))
+        for i, t in enumerate(new.flat_outputs):
+            if isinstance(t, KerasTensor):
+                t._keras_history = (new, i)
+        node.layer._inbound_nodes.append(new)
+    return map_structure(swap, inputs), map_structure(swap, outputs)
 
 
 class Functional(Model):
@@ -51,13 +107,21 @@ class Functional(Model):
             outputs = kwargs.pop("output")
         if inputs is None or outputs is None:
             raise ValueError("A functional Model needs both `inputs` and `outputs`: Model(inputs=x, outputs=y).")
-        super().__init__(name=name or _functional_name(), trainable=trainable, **kwargs)
-        if isinstance(inputs, tuple):
-            inputs = list(inputs)
-        if isinstance(outputs, tuple):
-            outputs = list(outputs)
+        if isinstance(inputs, dict):
+            for k, v in inputs.items():
+                if isinstance(v, KerasTensor) and k != v.name:
+                    warnings.warn(
+                        "When providing `inputs` as a dict, all keys in the dict must match the names of the "
+                        f"corresponding tensors. Received key '{k}' mapping to value {v} which has name "
+                        f"'{v.name}'. Change the tensor name to '{k}' (via `Input(..., name='{k}')`)",
+                        stacklevel=3)
         _check_structure(inputs, "inputs")
         _check_structure(outputs, "outputs")
+        super().__init__(name=name or _functional_name(), trainable=trainable, **kwargs)
+        if not all(_is_input_tensor(t) for t in flatten(inputs)):
+            # A model between intermediate tensors: new Inputs stand in for them (Keras's slicing).
+            inputs, outputs = _clone_graph(inputs, outputs)
+        # Tuples stay tuples: Keras returns the outputs in the structure they were given.
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self._build_plan()
@@ -70,17 +134,20 @@ class Functional(Model):
         input_ids = {id(t) for t in flat_in}
         order, seen = [], set()
 
-        def visit(t, path):
+        def visit(t, path):  # path: where the output being traced sits in `outputs` (for errors)
             node = t._keras_history[0] if t._keras_history else None
             if node is None:
                 raise ValueError(f"Tensor {t!r} was not produced by a layer call; it cannot be a model output.")
             if id(node) in seen or id(t) in input_ids:
-                if id(t) in input_ids and id(node) not in seen:
+                # An intermediate tensor given as an input is fed directly (Keras clones it into a
+                # fresh Input): the layer that produced it is not part of the model.
+                if id(t) in input_ids and id(node) not in seen and isinstance(node.layer, InputLayer):
                     seen.add(id(node))
                     order.append(node)
                 return
             if isinstance(node.layer, InputLayer):
                 raise ValueError(
+                    f"Output with path `{path_string(path)}` is not connected to `inputs`. "
                     f"Graph disconnected: cannot obtain value for tensor {t!r} at layer \"{node.layer.name}\": "
                     f"it is an Input that is not among the model's `inputs` "
                     f"({[x.name for x in flat_in]}). Add it to `inputs`, or build the output from the given inputs.")
@@ -89,17 +156,14 @@ class Functional(Model):
             seen.add(id(node))
             order.append(node)
 
-        for t in flat_out:
-            visit(t, ())
+        for path, t in flatten_with_paths(self._outputs_struct):
+            visit(t, path)
         # Keras accepts inputs that no output uses (they are fed and ignored), so do we.
         # Inputs first, in the order given (Keras's model.layers lists InputLayers where the walk meets them).
         slot_of = {}
         for t in flat_in:
             slot_of[id(t)] = len(slot_of)
         self._input_slots = [slot_of[id(t)] for t in flat_in]
-        # Keras adjusts an input whose rank is off by a trailing axis of 1 (x of (n, 28, 28) for an
-        # Input((28, 28, 1)), or (n, 1) for Input(())); (rank, last dim) per input for that check.
-        self._input_ranks = [(len(t.shape), t.shape[-1] if len(t.shape) else None) for t in flat_in]
         plan = []
         for node in order:
             layer = node.layer
@@ -154,34 +218,23 @@ class Functional(Model):
     def layers(self):
         return [layer for layer in self._child_layers() if not getattr(layer, "_is_op", False)]
 
-    def _flat_inputs(self, inputs):
-        struct = self._inputs_struct
-        if isinstance(inputs, dict):
-            names = [t.name for t in flatten(struct)]
-            if isinstance(struct, dict):
-                return [inputs[k] for k in struct]
-            missing = [n for n in names if n not in inputs]
-            if missing:
-                raise ValueError(f"Model {self.name!r} expects inputs named {names}; the dict passed lacks {missing}.")
-            return [inputs[n] for n in names]
-        if isinstance(inputs, (list, tuple)):
-            flat = list(inputs)
-        else:
-            flat = [inputs]
-        if len(flat) != len(self._input_slots):
-            raise ValueError(f"Model {self.name!r} expects {len(self._input_slots)} input(s), but it received "
-                             f"{len(flat)} input tensors.")
-        return flat
+    def _convert_input(self, x):
+        # Nested inputs ([[a], b] for a model of two Inputs) convert leaf by leaf, as Keras converts
+        # each flat input; a plain nested list of numbers is one array.
+        if isinstance(x, dict):
+            return {k: self._convert_input(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)) and _holds_arrays(x):
+            return type(x)(self._convert_input(v) for v in x)
+        return super()._convert_input(x)
+
+    @property
+    def operations(self):
+        """Keras's `model.operations`: the layers and recorded ops of the graph."""
+        return list(self._child_layers())
 
     def call(self, inputs, training=None, mask=None):
         slots = [None] * self._n_slots
-        ranks = self.__dict__.get("_input_ranks") or [(None, None)] * len(self._input_slots)
-        for s, x, (rank, last) in zip(self._input_slots, self._flat_inputs(inputs), ranks):
-            if rank is not None and isinstance(x, torch.Tensor) and x.dim() != rank:
-                if x.dim() == rank - 1 and last == 1:
-                    x = x.unsqueeze(-1)
-                elif x.dim() == rank + 1 and x.shape[-1] == 1:
-                    x = x.squeeze(-1)
+        for s, x in zip(self._input_slots, standardize_inputs(self, inputs)):
             slots[s] = x
         direct = direct_calls_allowed()
         # Keras: a `training` given to the model call (fit/evaluate/predict always give one)
@@ -197,13 +250,25 @@ class Functional(Model):
             out = layer(*_fill(args, slots), **_fill(kwargs, slots))
             for s, o in zip(out_slots, flatten(out)):
                 slots[s] = o
-        return map_structure(lambda s: slots[s], self._output_slots)
+        out = map_structure(lambda s: slots[s], self._output_slots)
+        # Keras's unpack_singleton: a one-element output list gives the tensor itself.
+        return out[0] if isinstance(out, (list, tuple)) and len(out) == 1 else out
 
     def compute_output_shape(self, input_shape):
         return self.output_shape
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        return map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+        # The batch size of the symbolic inputs carries over to outputs whose batch axis is unknown.
+        sizes = {tuple(t.shape)[0] for t in flatten(inputs) if hasattr(t, "shape") and len(t.shape)}
+        own = {t.shape[0] for t in self.inputs if t.shape}
+        batch = next(iter(sizes)) if len(sizes) == 1 and own <= {None} else None
+
+        def spec(t):
+            shape = t.shape
+            if batch is not None and shape and shape[0] is None:
+                shape = (batch,) + tuple(shape[1:])
+            return KerasTensor(shape, t.dtype)
+        return map_structure(spec, self._outputs_struct)
 
     def get_config(self):
         from torchkeras.models.functional_config import functional_config
@@ -213,6 +278,12 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         from torchkeras.models.functional_config import functional_from_config
         return functional_from_config(cls, config, custom_objects=custom_objects)
+
+
+def _holds_arrays(x):
+    if isinstance(x, (list, tuple)):
+        return any(_holds_arrays(v) for v in x)
+    return x is None or isinstance(x, (dict, torch.Tensor)) or hasattr(x, "__array__") and not np.isscalar(x)
 
 
 def _keras_layer_order(order, flat_out, flat_in):

@@ -179,9 +179,9 @@ class Model(Trainer, Layer):
         if filters is not None and not (isinstance(filters, (str, list, tuple)) or callable(filters)):
             raise ValueError("The `filters` argument must be a regex string, a list of regex strings, or a "
                              f"callable. Received: {type(filters)}")
-        if mode in ("gptq", "awq"):
-            raise NotImplementedError(f"Quantization mode {mode!r} (calibrated) is not available in torchkeras; "
-                                      "use 'int8', 'int4' or 'float8'.")
+        from torchkeras.quantizers.quantization_config import validate_and_resolve_config
+        config = validate_and_resolve_config(mode, config)  # as Keras's quantize wrapper, before any layer
+        mode = config.mode
 
         def selected(layer):
             if filters is None:
@@ -201,6 +201,15 @@ class Model(Trainer, Layer):
                 quantize(mode, type_check=type_check, config=config)
             except NotImplementedError as e:
                 warnings.warn(str(e), stacklevel=2)
+        if mode in ("gptq", "awq"):
+            from torchkeras.quantizers.calibration import quantize_model_calibrated
+            quantize_model_calibrated(self, mode, config, filters)
+
+    def get_quantization_layer_structure(self, mode=None):
+        """The {"pre_block_layers": [...], "sequential_blocks": [...]} that "gptq" / "awq" quantize block by
+        block when the config has no `quantization_layer_structure`; None here (override it)."""
+        del mode
+        return None
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
@@ -218,6 +227,16 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    def get_state_tree(self, value_format="backend_tensor"):
+        """All variables (trainable, non-trainable, optimizer, metrics) as nested dicts by path."""
+        from torchkeras.models.state_tree import get_state_tree
+        return get_state_tree(self, value_format)
+
+    def set_state_tree(self, state_tree):
+        """Assign the values of a `get_state_tree()`-style dict to the variables at those paths."""
+        from torchkeras.models.state_tree import set_state_tree
+        set_state_tree(self, state_tree)
 
     def to_json(self, **kwargs):
         from torchkeras.saving import model_to_json

@@ -34,20 +34,28 @@ class Sequential(Model):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._stack = []
-        self._input_batch_shape = None
+        # Kept out of the module tree (an InputLayer child would add a `_input_layer` entry to saved files).
+        self.__dict__["_input_layer"] = None  # the InputLayer given, or made when the model was built
         self._inputs_kt = None
         self._outputs_kt = None
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
 
+    @property
+    def _input_batch_shape(self):
+        return self._input_layer.batch_shape if self._input_layer is not None else None
+
     def add(self, layer, rebuild=True):
         if isinstance(layer, KerasTensor) and layer._keras_history is not None:
             layer = layer._keras_history[0].layer
         if isinstance(layer, InputLayer):
-            if self._stack or self._input_batch_shape is not None:
+            if self._input_layer is not None:
+                raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                                 f"{self._input_layer.batch_shape}. You cannot add a different Input layer to it.")
+            if self._stack:
                 raise ValueError("An Input can only be the first layer of a Sequential model.")
-            self._input_batch_shape = layer.batch_shape
+            self.__dict__["_input_layer"] = layer
             self._maybe_rebuild() if rebuild else None
             return
         if not isinstance(layer, Layer):
@@ -62,8 +70,9 @@ class Sequential(Model):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                              f"{layer.name!r} is already the name of a layer in this model. Update the `name` "
                              "argument to pass a unique name.")
-        if not self._stack and self._input_batch_shape is None and layer._batch_input_shape is not None:
-            self._input_batch_shape = layer._batch_input_shape
+        if not self._stack and self._input_layer is None and layer._batch_input_shape is not None:
+            # Keras 2's `Dense(4, input_shape=(3,))`: an InputLayer of that shape comes first.
+            self.__dict__["_input_layer"] = InputLayer(batch_shape=layer._batch_input_shape)
         self.add_module(str(len(self._stack)), layer)
         self._stack.append(layer)
         self.built = False
@@ -76,27 +85,37 @@ class Sequential(Model):
         layer = self._stack.pop()
         del self._modules[str(len(self._stack))]
         self.built = False
+        self._inputs_kt = self._outputs_kt = None
         if rebuild:
             self._maybe_rebuild()
         return layer
 
     def _maybe_rebuild(self):
-        if self._input_batch_shape is not None and self._stack:
+        if not self._stack:
+            return
+        if self._input_layer is not None:
             self.built = False
-            self._symbolic_build(self._input_batch_shape)
-
-    def _input_layer_name(self):
-        # Keras 3 numbers a Sequential's input like any InputLayer (input_layer, input_layer_1, ...).
-        if getattr(self, "_input_name", None) is None:
-            from torchkeras import config
-            self._input_name = config.unique_name("input_layer")
-        return self._input_name
+            self.build(self._input_layer.batch_shape)  # through build() as Keras: its wrapper runs too
+        elif len(self._stack) > 1 and isinstance(self._stack[0], Model) and self._stack[0].built:
+            # A model as first layer knows its input shape (Keras reads its `input_shape`).
+            try:
+                shape = self._stack[0].input_shape
+            except (AttributeError, ValueError):
+                return
+            if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
+                self.build(shape)
 
     def _symbolic_build(self, batch_shape):
-        from torchkeras.layers.core.input_layer import Input
-        x = self._inputs_kt = Input(batch_shape=batch_shape, name=self._input_layer_name())
+        if self._input_layer is None:
+            self.__dict__["_input_layer"] = InputLayer(batch_shape=batch_shape, dtype=self._stack[0].compute_dtype
+                                           if not self._stack[0]._dtype_name.startswith("mixed") else None)
+        x = self._inputs_kt = self._input_layer.output_tensor
         for layer in self._stack:
-            x = layer(x)
+            try:
+                x = layer(x)
+            except TypeError:
+                _check_single_input(layer)
+                raise
         self._outputs_kt = x
         self.built = True
         self._build_shapes = tuple(batch_shape)
@@ -107,15 +126,24 @@ class Sequential(Model):
         if input_shape is None:
             raise ValueError(f"You must provide an `input_shape` argument to build Sequential model {self.name!r}.")
         if not self._stack:
-            raise ValueError(f"Sequential model {self.name!r} has no layers: add layers before building it.")
-        self._input_batch_shape = tuple(input_shape)
-        self._symbolic_build(self._input_batch_shape)
+            raise ValueError(f"Sequential model {self.name!r} cannot be built because it has no layers. Call "
+                             "`model.add(layer)`.")
+        input_shape = tuple(input_shape)
+        if self._input_layer is not None and tuple(self._input_layer.batch_shape) != input_shape:
+            raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                             f"{self._input_layer.batch_shape}. You cannot build it with input_shape {input_shape}")
+        self._symbolic_build(input_shape)
 
     def _maybe_build(self, shapes, device=None):
         if self.built:
             return
-        if isinstance(shapes, list) or not self._stack:
-            raise ValueError(f"Sequential model {self.name!r} cannot be built: it has no layers or got several inputs.")
+        if not self._stack:
+            raise ValueError(f"Sequential model {self.name!r} cannot be built because it has no layers. Call "
+                             "`model.add(layer)`.")
+        if isinstance(shapes, (list, dict)):
+            # Keras: several inputs give no symbolic graph; the layers just run in turn.
+            self.built = True
+            return
         if device is not None and device.type != "cpu":
             self._device_cache = device
         self.build(shapes)
@@ -135,13 +163,27 @@ class Sequential(Model):
     def layers(self):
         return list(self._stack)
 
+    def _unbuilt(self, attr):
+        return AttributeError(f"Sequential model '{self.name}' has no defined {attr} yet: it has not been built "
+                              "(add an Input first, or call it on data).")
+
     @property
     def inputs(self):
-        return [self._inputs_kt] if self._inputs_kt is not None else None
+        if self._inputs_kt is None:
+            raise self._unbuilt("inputs")
+        return [self._inputs_kt]
 
     @property
     def outputs(self):
-        return [self._outputs_kt] if self._outputs_kt is not None else None
+        if self._outputs_kt is None:
+            raise self._unbuilt("outputs")
+        return [self._outputs_kt]
+
+    def __setattr__(self, name, value):
+        if name == "layers":
+            raise AttributeError("`Sequential.layers` attribute is reserved and should not be used. Use `add()` and "
+                                 "`pop()` to change the layers in this model.")
+        super().__setattr__(name, value)
 
     @property
     def input(self):
@@ -153,7 +195,7 @@ class Sequential(Model):
 
     @property
     def input_shape(self):
-        if self._input_batch_shape is None:
+        if self._inputs_kt is None:
             raise AttributeError(f"Sequential model {self.name!r} has not been built: it has no input shape yet.")
         return self._input_batch_shape
 
@@ -176,18 +218,25 @@ class Sequential(Model):
     def get_config(self):
         from torchkeras.utils.serialization import serialize_keras_object
         layers = []
-        if self._input_batch_shape is not None:
-            layers.append(serialize_keras_object(InputLayer(batch_shape=self._input_batch_shape,
-                                                            name=self._input_layer_name())))
+        if self._input_layer is not None:
+            layers.append(serialize_keras_object(self._input_layer))
         layers += [serialize_keras_object(layer) for layer in self._stack]
         return {"name": self.name, "trainable": self.trainable,
                 "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._dtype_name},
                           "registered_name": None},
-                "layers": layers, "build_input_shape": self._input_batch_shape}
+                "layers": layers,
+                "build_input_shape": self._input_batch_shape if self._outputs_kt is not None else None}
 
     @classmethod
     def from_config(cls, cfg, custom_objects=None):
         from torchkeras.utils.serialization import deserialize_keras_object
+        if not isinstance(cfg, dict) or "name" not in cfg or "layers" not in cfg:
+            raise ValueError("A Sequential model configuration must be a dictionary containing the 'name' and "
+                             f"'layers' keys. Received: config={cfg}")
+        for lcfg in cfg["layers"]:
+            if isinstance(lcfg, dict) and "config" not in lcfg:
+                raise ValueError(f"Cannot deserialize a layer of Sequential model {cfg['name']!r}. Expected a "
+                                 f"dictionary containing a 'config' key. Received: {lcfg}")
         model = cls(name=cfg.get("name"), trainable=cfg.get("trainable", True))
         from torchkeras.saving.serialization_lib import apply_build_config
 
@@ -198,7 +247,24 @@ class Sequential(Model):
                 # would otherwise come back with unbuilt layers whose saved variables cannot load).
                 apply_build_config(layer, lcfg.get("build_config"))
             model.add(layer, rebuild=False)
-        if model._input_batch_shape is None and cfg.get("build_input_shape"):
-            model._input_batch_shape = tuple(cfg["build_input_shape"])
         model._maybe_rebuild()
+        shape = cfg.get("build_input_shape")
+        if not model.built and model._stack and isinstance(shape, (list, tuple)) and \
+                all(d is None or isinstance(d, int) for d in shape):
+            model.build(tuple(shape))
         return model
+
+
+def _check_single_input(layer):
+    """Keras's error for a layer whose call needs more than the one input a Sequential passes."""
+    import inspect
+    params = [p for p in inspect.signature(layer.call).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in params if p.default is p.empty]
+    if not params:
+        raise ValueError("Layers added to a Sequential model should have a single positional argument, the input "
+                         f"tensor. Layer {type(layer).__name__} has no positional arguments.")
+    if len(required) > 1:
+        raise ValueError("Layers added to a Sequential model can only have a single required positional argument, "
+                         f"the input tensor. Layer {type(layer).__name__} has multiple required positional arguments: "
+                         f"{[p.name for p in required]}")

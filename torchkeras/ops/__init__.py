@@ -6,13 +6,13 @@ Each function accepts torch tensors, numpy arrays and Python values, and symboli
 given a dtype. The sub-namespaces `numpy`, `nn`, `linalg` and `image` hold Keras's same groupings.
 """
 
+from torchkeras.ops import _specs, linalg
 from torchkeras.ops import array as _array
 from torchkeras.ops import control_flow as _control_flow
 from torchkeras.ops import conv as _conv
 from torchkeras.ops import core as _core
 from torchkeras.ops import ctc as _ctc
 from torchkeras.ops import elementwise as _elementwise
-from torchkeras.ops import linalg
 from torchkeras.ops import manipulation as _manipulation
 from torchkeras.ops import math as _math
 from torchkeras.ops import nn as _nn
@@ -20,10 +20,11 @@ from torchkeras.ops import nn_extra as _nn_extra
 from torchkeras.ops import products as _products
 from torchkeras.ops import search as _search
 from torchkeras.ops import signal as _signal
+from torchkeras.ops import spacing as _spacing
 from torchkeras.ops import stats as _stats
 
 _MODULES = [_core, _control_flow, _math, _elementwise, _array, _manipulation, _stats, _search, _products,
-            _signal, _nn, _nn_extra, _conv, _ctc, linalg]
+            _signal, _spacing, _nn, _nn_extra, _conv, _ctc, linalg]
 
 
 def _export():
@@ -39,6 +40,7 @@ def _export():
 
 
 __all__ = _export()
+_specs.register()
 
 # The namespaces read the names exported above; keras.ops.image names stay in their namespace, as Keras.
 from torchkeras.ops import image, numpy  # noqa: E402

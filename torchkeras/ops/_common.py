@@ -23,6 +23,42 @@ def op(func):
     return wrapper
 
 
+def spec_for(op_fn):
+    """Registers the decorated function as `op_fn`'s symbolic output spec (Keras's compute_output_spec):
+    called with the op's arguments, it returns KerasTensors; for ops whose result shape depends on
+    values or that the meta-tensor run cannot size the way Keras does."""
+    def register(fn):
+        op_fn.__wrapped__._output_spec = fn
+        return fn
+    return register
+
+
+def shape_of(x):
+    """The shape of a KerasTensor, tensor, array or Python value (None for unknown dims)."""
+    if isinstance(x, KerasTensor) or hasattr(x, "shape"):
+        return tuple(x.shape)
+    return tuple(np.shape(x))
+
+
+def broadcast_shapes(shape1, shape2):
+    """Keras's broadcast rule for shapes with unknown (None) dims: None meets n as n (n != 1)."""
+    shape1, shape2 = list(shape1), list(shape2)
+    n = max(len(shape1), len(shape2))
+    shape1, shape2 = [1] * (n - len(shape1)) + shape1, [1] * (n - len(shape2)) + shape2
+    out = []
+    for a, b in zip(shape1, shape2):
+        if a == 1:
+            out.append(b)
+        elif a is None:
+            out.append(None if b == 1 else b)
+        elif b in (1, None, a):
+            out.append(a)
+        else:
+            raise ValueError(f"Cannot broadcast shape, the failure dim has value {a}, which cannot be broadcasted "
+                             f"to {b}. Input shapes are: {tuple(shape1)} and {tuple(shape2)}.")
+    return tuple(out)
+
+
 def dtype_of(dtype):
     """A Keras dtype spelling (str, numpy dtype, torch dtype) as a torch dtype; None stays None."""
     if dtype is None:
@@ -94,7 +130,17 @@ def pair(x1, x2):
     a, b = operand(x1, like), operand(x2, like)
     if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
         a = tensor(a)
+    # A weak Python number meeting a bool tensor takes its own Keras dtype (int32 / floatx), where
+    # torch would give int64 / float32 regardless of floatx.
+    if isinstance(a, torch.Tensor) and a.dtype == torch.bool and _weak_number(b):
+        b = tensor(b, like=a)
+    elif isinstance(b, torch.Tensor) and b.dtype == torch.bool and _weak_number(a):
+        a = tensor(a, like=b)
     return a, b
+
+
+def _weak_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def float_input(x):
@@ -132,6 +178,14 @@ def result_dtype(*xs):
     """Keras's result torch dtype for values `xs`."""
     from torchkeras.ops._dtypes import dtype_of_value, result_type
     return dtype_of(result_type(*(dtype_of_value(x) for x in xs)))
+
+
+def check_axis(axis, ndim):
+    """`axis` as a non-negative int; Keras's ValueError when it is out of range."""
+    axis = int(axis)
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}.")
+    return axis % max(ndim, 1)
 
 
 def norm_axis(axis, ndim):

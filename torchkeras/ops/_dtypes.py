@@ -7,6 +7,7 @@ a float at that float. A result that is still weak resolves at floatx's precisio
 
 import functools
 
+import numpy as np
 import torch
 
 _INT = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
@@ -111,6 +112,8 @@ def result_type(*dtypes):
 
 def dtype_of_value(x):
     """The Keras dtype spelling of a value for result_type: Python scalars are weak."""
+    if isinstance(x, np.generic):  # np.float64 subclasses float, yet keeps its dtype in Keras
+        return standardize(x.dtype)
     if isinstance(x, bool):
         return bool
     if isinstance(x, int):

@@ -2,7 +2,7 @@
 
 import torch
 
-from torchkeras.ops._common import dtype_of, floatx_dtype, op, pair, tensor
+from torchkeras.ops._common import check_axis, dtype_of, floatx_dtype, op, pair, tensor
 
 
 def _shape(shape):
@@ -37,8 +37,14 @@ def moveaxis(x, source, destination):
 @op
 def expand_dims(x, axis):
     x = tensor(x)
-    for a in sorted(axis if isinstance(axis, (list, tuple)) else [axis], key=lambda a: a % (x.dim() + 1)):
-        x = torch.unsqueeze(x, int(a))
+    axis = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    out_ndim = x.dim() + len(axis)
+    for a in axis:
+        if not -out_ndim <= int(a) < out_ndim:
+            raise ValueError(f"axis {a} is out of bounds for the expanded array of dimension {out_ndim}.")
+    # numpy: axes index the *output*; insert from the smallest so later positions stay valid.
+    for a in sorted(int(a) % out_ndim for a in axis):
+        x = torch.unsqueeze(x, a)
     return x
 
 
@@ -56,7 +62,11 @@ def squeeze(x, axis=None):
 
 @op
 def concatenate(xs, axis=0):
-    return torch.cat([tensor(x) for x in xs], dim=int(axis))
+    if axis is None:
+        raise ValueError("concatenate: `axis` must be an int (Keras does not flatten with axis=None). "
+                         "Received: axis=None")
+    from torchkeras.ops._common import promote
+    return torch.cat(promote(*xs), dim=int(axis))
 
 
 @op
@@ -79,8 +89,8 @@ def where(condition, x1=None, x2=None):
     if x1 is None and x2 is None:
         return tuple(i.to(torch.int32) for i in torch.nonzero(condition, as_tuple=True))
     if x1 is None or x2 is None:
-        raise ValueError("where: pass both `x1` and `x2`, or neither (then the indices where `condition` holds "
-                         "are returned).")
+        raise ValueError("`x1` and `x2` either both should be `None` or both should have non-None value "
+                         "(with neither, the indices where `condition` holds are returned).")
     a, b = pair(x1, x2)
     return torch.where(condition, a, b)
 
@@ -113,7 +123,7 @@ def take(x, indices, axis=None):
     indices = tensor(indices, like=x).to(torch.int64)
     if axis is None:
         return x.reshape(-1)[indices]
-    axis = int(axis) % x.dim()
+    axis = check_axis(axis, x.dim())
     out = torch.movedim(x, axis, 0)[indices]
     k = indices.dim()
     return torch.movedim(out, tuple(range(k)), tuple(range(axis, axis + k)))
@@ -127,12 +137,18 @@ def take_along_axis(x, indices, axis=None):
 
 @op
 def sort(x, axis=-1):
-    return torch.sort(tensor(x), dim=int(axis)).values
+    x = tensor(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    return torch.sort(x, dim=check_axis(axis, x.dim())).values
 
 
 @op
 def argsort(x, axis=-1):
-    return torch.argsort(tensor(x), dim=int(axis), stable=True).to(torch.int32)
+    x = tensor(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    return torch.argsort(x, dim=check_axis(axis, x.dim()), stable=True).to(torch.int32)
 
 
 @op
@@ -148,25 +164,47 @@ def broadcast_to(x, shape):
 
 @op
 def pad(x, pad_width, mode="constant", constant_values=None):
+    if constant_values is not None and mode != "constant":
+        raise ValueError("Argument `constant_values` can only be provided when `mode == 'constant'`. "
+                         f"Received: mode={mode}")
     x = tensor(x)
-    widths = [tuple(p) if isinstance(p, (list, tuple)) else (p, p) for p in pad_width]
-    if len(widths) == 1:
-        widths = widths * x.dim()
+    widths = _pad_widths(pad_width, x.shape)
     # torch.nn.functional.pad lists (before, after) pairs from the LAST axis backwards.
     flat = [int(v) for pair_ in reversed(widths) for v in pair_]
     if mode == "constant":
         return torch.nn.functional.pad(x, flat, value=constant_values or 0)
-    if constant_values is not None:
-        raise ValueError(f"pad: `constant_values` is only used with mode='constant'; received mode={mode!r}.")
+    mode = "wrap" if mode == "circular" else mode
     if mode not in ("reflect", "symmetric", "edge", "wrap"):
-        raise ValueError(f"pad: `mode` must be one of 'constant', 'reflect', 'symmetric', 'edge', 'wrap'. "
-                         f"Received: mode={mode!r}")
+        raise ValueError(f"pad: `mode` must be one of 'constant', 'reflect', 'symmetric', 'edge', 'wrap', "
+                         f"'circular'. Received: mode={mode!r}")
     # Gather along each axis with numpy's index rule for the mode (any rank, any axis).
     for axis, (before, after) in enumerate(widths):
         if before or after:
             idx = _pad_index(x.shape[axis], int(before), int(after), mode, x.device)
             x = torch.index_select(x, axis, idx)
     return x
+
+
+def _pad_widths(pad_width, shape):
+    """Keras's pad_width forms: n, (before, after), ((b, a),), (n,) or one pair per axis."""
+    if hasattr(pad_width, "tolist"):
+        pad_width = pad_width.tolist()
+    if isinstance(pad_width, int):
+        pad_width = ((pad_width, pad_width),)
+    elif isinstance(pad_width[0], int):
+        pad_width = (tuple(pad_width),)
+    widths = []
+    for pw in pad_width:
+        pw = tuple(pw)
+        if len(pw) not in (1, 2) or len(pw) != len(tuple(pad_width[0])):
+            raise ValueError(f"`pad_width` should be a list of tuples of length 1 or 2. Received: pad_width={pad_width}")
+        widths.append(pw * 2 if len(pw) == 1 else pw)
+    if len(widths) == 1:
+        return widths * len(shape)
+    if len(widths) != len(shape):
+        raise ValueError(f"`pad_width` must have the same length as `x.shape`. Received: pad_width={pad_width} "
+                         f"(of length {len(widths)}) and x.shape={tuple(shape)} (of length {len(shape)})")
+    return widths
 
 
 def _pad_index(n, before, after, mode, device):
@@ -220,20 +258,15 @@ def identity(n, dtype=None):
     return eye(n, dtype=dtype)
 
 
-def arange(start, stop=None, step=1, dtype=None):
+def arange(start, stop=None, step=None, dtype=None):
     if stop is None:
         start, stop = 0, start
+    if step is None:
+        step = 1
     if dtype is None:
         is_int = all(isinstance(v, int) for v in (start, stop, step))
         dtype = torch.int32 if is_int else floatx_dtype()
     return torch.arange(start, stop, step, dtype=dtype_of(dtype))
-
-
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
-    if endpoint:
-        return torch.linspace(start, stop, int(num), dtype=dtype_of(dtype) or floatx_dtype())
-    step = (stop - start) / num
-    return torch.linspace(start, stop - step, int(num), dtype=dtype_of(dtype) or floatx_dtype())
 
 
 @op
@@ -248,4 +281,8 @@ def ones_like(x, dtype=None):
 
 @op
 def full_like(x, fill_value, dtype=None):
-    return torch.full_like(tensor(x), fill_value, dtype=dtype_of(dtype))
+    x = tensor(x)
+    if isinstance(fill_value, (bool, int, float)):
+        return torch.full_like(x, fill_value, dtype=dtype_of(dtype))
+    fill = tensor(fill_value).to(device=x.device, dtype=dtype_of(dtype) or x.dtype)
+    return torch.broadcast_to(fill, x.shape).clone()

@@ -45,6 +45,8 @@ def shape(x):
 
 
 def ndim(x):
+    if isinstance(x, KerasTensor):  # Keras's Ndim spec: a 1-element shape holding the rank
+        return KerasTensor((len(x.shape),))
     return len(shape(x))
 
 
@@ -76,8 +78,22 @@ def cond(pred, true_fn, false_fn):
 @op
 def slice(inputs, start_indices, shape):
     inputs = tensor(inputs)
-    index = tuple(builtins.slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))
+    _check_slice(inputs.shape, start_indices, shape)
+    if isinstance(start_indices, torch.Tensor):
+        start_indices = start_indices.tolist()
+    # A size of -1 takes everything from the start index on (tf.slice).
+    index = tuple(builtins.slice(int(s), None if int(n) == -1 else int(s) + int(n))
+                  for s, n in zip(start_indices, shape))
     return inputs[index]
+
+
+def _check_slice(input_shape, start_indices, shape):
+    if len(shape) != len(input_shape):
+        raise ValueError("The number of dimensions in `inputs` must match the number of dimensions in `shape`. "
+                         f"Received inputs.shape={tuple(input_shape)} and shape={tuple(shape)}")
+    if hasattr(start_indices, "__len__") and len(start_indices) != len(input_shape):
+        raise ValueError("The number of dimensions in `start_indices` must match the number of dimensions in "
+                         f"`inputs`. Received start_indices={start_indices} and inputs.shape={tuple(input_shape)}")
 
 
 

@@ -116,6 +116,8 @@ def roll(x, shift, axis=None):
     x = tensor(x)
     if axis is None:
         return torch.roll(x.reshape(-1), shift).reshape(x.shape)
+    if isinstance(axis, (list, tuple)) and isinstance(shift, int):
+        shift = (shift,) * len(axis)  # numpy: one shift for every listed axis
     return torch.roll(x, shift, axis)
 
 
@@ -166,9 +168,12 @@ def get_item(x, key):
     x = tensor(x)
     if isinstance(key, torch.Tensor) and key.dtype != torch.bool:
         key = key.to(torch.int64)
+    if isinstance(key, tuple) and sum(k is Ellipsis for k in key) > 1:
+        raise ValueError(f"An index can only have a single ellipsis ('...'). Received: key={key}")
     return x[key]
 
 
+@op
 def meshgrid(*x, indexing="xy"):
     if indexing not in ("xy", "ij"):
         raise ValueError(f"Valid values for `indexing` are 'xy' and 'ij'. Received: indexing={indexing}")

@@ -47,8 +47,21 @@ isinf = _unary(torch.isinf, "isinf", promote=False)
 isfinite = _unary(torch.isfinite, "isfinite", promote=False)
 logical_not = _unary(torch.logical_not, "logical_not", promote=False)
 
+def _unbool(a, b):
+    """Bool operands in the pair's Keras result dtype (torch refuses `-` on bool tensors)."""
+    if not (_is_bool(a) or _is_bool(b)):
+        return a, b
+    from torchkeras.ops._common import result_dtype
+    dt = result_dtype(a, b)
+    return tuple(t.to(dt) if isinstance(t, torch.Tensor) else t for t in (a, b))
+
+
+def _is_bool(t):
+    return isinstance(t, torch.Tensor) and t.dtype == torch.bool
+
+
 add = _binary(torch.add, "add")
-subtract = _binary(torch.sub, "subtract")
+subtract = _binary(lambda a, b: torch.sub(*_unbool(a, b)), "subtract")
 multiply = _binary(torch.mul, "multiply")
 divide = _binary(torch.true_divide, "divide")
 true_divide = divide
@@ -57,12 +70,21 @@ mod = _binary(torch.remainder, "mod")
 power = _binary(torch.pow, "power")
 maximum = _binary(lambda a, b: torch.maximum(*_both(a, b)), "maximum")
 minimum = _binary(lambda a, b: torch.minimum(*_both(a, b)), "minimum")
-equal = _binary(torch.eq, "equal")
-not_equal = _binary(torch.ne, "not_equal")
-greater = _binary(torch.gt, "greater")
-greater_equal = _binary(torch.ge, "greater_equal")
-less = _binary(torch.lt, "less")
-less_equal = _binary(torch.le, "less_equal")
+def _cmp(torch_fn):
+    # torch's comparisons take a Python number second only: make a leading one a 0-d tensor.
+    def f(a, b):
+        if not isinstance(a, torch.Tensor):
+            a = torch.as_tensor(a, device=b.device)
+        return torch_fn(a, b)
+    return f
+
+
+equal = _binary(_cmp(torch.eq), "equal")
+not_equal = _binary(_cmp(torch.ne), "not_equal")
+greater = _binary(_cmp(torch.gt), "greater")
+greater_equal = _binary(_cmp(torch.ge), "greater_equal")
+less = _binary(_cmp(torch.lt), "less")
+less_equal = _binary(_cmp(torch.le), "less_equal")
 logical_and = _binary(lambda a, b: torch.logical_and(*_both(a, b)), "logical_and")
 logical_or = _binary(lambda a, b: torch.logical_or(*_both(a, b)), "logical_or")
 logical_xor = _binary(lambda a, b: torch.logical_xor(*_both(a, b)), "logical_xor")
@@ -96,30 +118,55 @@ def clip(x, x_min, x_max):
 
 @op
 def matmul(x1, x2):
-    a, b = pair(x1, x2)
-    return torch.matmul(a, b)
+    from torchkeras.ops._common import result_dtype
+    a, b = tensor(x1), tensor(x2)
+    b = b.to(a.device)
+    if a.dtype == torch.int8 and b.dtype == torch.int8:
+        out_dtype = compute = torch.int32  # Keras: int8 x int8 gives int32
+    else:
+        # Keras computes in the pair's floating type and casts back to their result type.
+        out_dtype = result_dtype(a, b)
+        compute = out_dtype if (out_dtype.is_floating_point or out_dtype.is_complex) else result_dtype(a, b, 1.0)
+    return torch.matmul(a.to(compute), b.to(compute)).to(out_dtype)
 
 
 @op
 def dot(x1, x2):
-    a, b = pair(x1, x2)
-    if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor) or a.dim() == 0 or b.dim() == 0:
-        return torch.mul(a, b)
-    if b.dim() <= 2:
-        return torch.matmul(a, b)
-    # numpy.dot: sum over the last axis of a and the second-to-last of b.
-    return torch.tensordot(a, b, dims=([-1], [-2]))
+    from torchkeras.ops._common import result_dtype
+    a, b = tensor(x1), tensor(x2)  # Keras converts first: Python scalars are not weak here
+    b = b.to(a.device)
+    out_dtype = result_dtype(a, b)
+    # Keras computes in the floating type of the result (TF has no integer matmul kernels), then casts.
+    compute = out_dtype if (out_dtype.is_floating_point or out_dtype.is_complex) else result_dtype(a, b, 1.0)
+    a, b = a.to(compute), b.to(compute)
+    if a.dim() == 0 or b.dim() == 0:
+        out = torch.mul(a, b)
+    elif b.dim() <= 2:
+        out = torch.matmul(a, b)
+    else:
+        # numpy.dot: sum over the last axis of a and the second-to-last of b.
+        out = torch.tensordot(a, b, dims=([-1], [-2]))
+    return out.to(out_dtype)
 
 
 @op
 def outer(x1, x2):
     a, b = pair(x1, x2)
+    a, b = [t if isinstance(t, torch.Tensor) else tensor(t) for t in (a, b)]
+    if a.dtype != b.dtype:
+        from torchkeras.ops._common import promote
+        a, b = promote(a, b)
     return torch.outer(a.reshape(-1), b.reshape(-1))
 
 
 @op
-def einsum(subscripts, *operands):
-    return torch.einsum(subscripts, *[tensor(o) for o in operands])
+def einsum(subscripts, *operands, **kwargs):
+    from torchkeras.ops._common import promote, result_dtype
+    ts = promote(*operands)
+    if {result_dtype(o) for o in operands} == {torch.int8}:
+        # Keras accumulates int8 products in int32 (and returns int32).
+        ts = [t.to(torch.int32) for t in ts]
+    return torch.einsum(subscripts, *ts)
 
 
 def _all_dims(x, axis):
@@ -181,6 +228,8 @@ def std(x, axis=None, keepdims=False):
 @op
 def max(x, axis=None, keepdims=False, initial=None):
     x = tensor(x)
+    if axis == ():  # numpy: an empty axis tuple reduces nothing
+        return x.clone() if initial is None else torch.clamp(x, min=initial)
     out = torch.amax(x, dim=_all_dims(x, axis), keepdim=keepdims)
     return out if initial is None else torch.clamp(out, min=initial)
 
@@ -188,6 +237,8 @@ def max(x, axis=None, keepdims=False, initial=None):
 @op
 def min(x, axis=None, keepdims=False, initial=None):
     x = tensor(x)
+    if axis == ():
+        return x.clone() if initial is None else torch.clamp(x, max=initial)
     out = torch.amin(x, dim=_all_dims(x, axis), keepdim=keepdims)
     return out if initial is None else torch.clamp(out, max=initial)
 
@@ -222,6 +273,8 @@ def count_nonzero(x, axis=None):
 def _arg(torch_fn, name):
     def f(x, axis=None, keepdims=False):
         x = tensor(x)
+        if x.dtype == torch.bool:  # torch has no bool argmax; the order of False < True is the same
+            x = x.to(torch.uint8)
         if axis is None:
             out = torch_fn(x.reshape(-1))
             return (out.reshape((1,) * x.dim()) if keepdims else out).to(torch.int32)

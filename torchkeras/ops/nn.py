@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from torchkeras.ops._common import dtype_of, float_input, floatx_dtype, op, tensor
+from torchkeras.ops._common import check_axis, dtype_of, float_input, floatx_dtype, op, tensor
 
 
 @op
@@ -80,12 +80,23 @@ def gelu(x, approximate=True):
 
 @op
 def softmax(x, axis=-1):
-    return torch.softmax(float_input(x), dim=axis)
+    return _over_axes(torch.softmax, float_input(x), axis)
 
 
 @op
 def log_softmax(x, axis=-1):
-    return torch.log_softmax(float_input(x), dim=axis)
+    return _over_axes(torch.log_softmax, float_input(x), axis)
+
+
+def _over_axes(fn, x, axis):
+    """`fn` over one axis, or jointly over several (a tuple) or all (None) axes, as Keras."""
+    if isinstance(axis, int):
+        return fn(x, dim=check_axis(axis, x.dim()))
+    dims = tuple(range(x.dim())) if axis is None else tuple(check_axis(a, x.dim()) for a in axis)
+    rest = [d for d in range(x.dim()) if d not in dims]
+    moved = x.permute(rest + list(dims))
+    out = fn(moved.reshape(moved.shape[:len(rest)] + (-1,)), dim=-1).reshape(moved.shape)
+    return out.permute(tuple(sorted(range(x.dim()), key=lambda i: (rest + list(dims))[i])))
 
 
 @op
@@ -149,6 +160,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 @op
 def normalize(x, axis=-1, order=2, epsilon=None):
     x = float_input(x)
+    if isinstance(axis, int):
+        axis = check_axis(axis, x.dim())
     norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
     return x / torch.clamp(norm, min=epsilon if epsilon is not None else _eps())
 

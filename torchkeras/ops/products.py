@@ -1,12 +1,12 @@
 """keras.ops.numpy products and series: tensordot, inner, vdot, kron, cross, correlate, trapezoid,
-corrcoef, vander, slogdet; window functions; log-spaced ranges; vectorize."""
+corrcoef, vander, slogdet; window functions; vectorize."""
 
 import functools
 import math as _math
 
 import torch
 
-from torchkeras.ops._common import dtype_of, float_input, floatx_dtype, op, promote, tensor
+from torchkeras.ops._common import float_input, floatx_dtype, op, promote, tensor
 
 
 def _mm_pair(x1, x2):
@@ -163,32 +163,6 @@ def kaiser(x, beta):
     arg = float(beta) * torch.sqrt(1 - ((k - alpha) / alpha) ** 2)
     return (torch.special.i0(arg) / torch.special.i0(torch.tensor(float(beta), dtype=torch.float64))).to(
         floatx_dtype())
-
-
-def _spaced(start, stop, num, endpoint, dtype, axis):
-    start, stop = promote(start, stop, 1.0)[:2]
-    start, stop = start.to(torch.float64), stop.to(torch.float64)
-    steps = torch.arange(int(num), dtype=torch.float64) / ((num - 1) if endpoint and num > 1 else num)
-    shape = (int(num),) + (1,) * start.dim()
-    out = start + steps.reshape(shape) * (stop - start)
-    if endpoint and num > 1:
-        out[-1] = stop
-    return torch.movedim(out, 0, int(axis)) if out.dim() > 1 else out
-
-
-def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
-    exps = _spaced(start, stop, num, endpoint, dtype, axis)
-    return torch.pow(torch.tensor(float(base), dtype=torch.float64), exps).to(dtype_of(dtype) or floatx_dtype())
-
-
-def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    start_t, stop_t = tensor(start, dtype="float64"), tensor(stop, dtype="float64")
-    if bool(torch.any(start_t == 0)) or bool(torch.any(stop_t == 0)):
-        raise ValueError("Geometric sequence cannot include zero.")
-    sign = torch.sign(start_t)
-    logs = _spaced(torch.log10(torch.abs(start_t)), torch.log10(torch.abs(stop_t)), num, endpoint, dtype, axis)
-    out = sign * torch.pow(torch.tensor(10.0, dtype=torch.float64), logs)
-    return out.to(dtype_of(dtype) or floatx_dtype())
 
 
 def vectorize(pyfunc, *, excluded=None, signature=None):

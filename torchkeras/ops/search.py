@@ -3,7 +3,8 @@ argpartition."""
 
 import torch
 
-from torchkeras.ops._common import op, promote, tensor
+from torchkeras.keras_tensor import KerasTensor
+from torchkeras.ops._common import op, promote, shape_of, spec_for, tensor
 
 
 @op
@@ -17,6 +18,17 @@ def searchsorted(sorted_sequence, values, side="left"):
     seq, vals = promote(seq, values)
     out_int32 = seq.numel() <= 2**31 - 1
     return torch.searchsorted(seq, vals, right=side == "right", out_int32=out_int32)
+
+
+@spec_for(searchsorted)
+def _searchsorted_spec(sorted_sequence, values, side="left"):
+    seq_shape = shape_of(sorted_sequence)
+    if len(seq_shape) != 1:
+        raise ValueError(f"`searchsorted` only supports 1-D sorted sequences. Received: "
+                         f"sorted_sequence.shape={seq_shape}")
+    # An unknown length might exceed int32: Keras then returns int64 indices.
+    dtype = "int32" if seq_shape[0] is not None and seq_shape[0] <= 2**31 - 1 else "int64"
+    return KerasTensor(shape_of(values), dtype)
 
 
 @op

@@ -5,7 +5,8 @@ import re
 
 import torch
 
-from torchkeras.ops._common import float_input, op
+from torchkeras.keras_tensor import KerasTensor
+from torchkeras.ops._common import float_input, op, shape_of, spec_for
 from torchkeras.ops._common import tensor as _tensor
 
 
@@ -18,8 +19,6 @@ def _segment(data, segment_ids, num_segments, reduce):
     if not data.is_meta and (data.dim() == 0 or data.shape[0] != ids.shape[0]):
         raise ValueError("Argument `segment_ids` and `data` should have same leading dimension. "
                          f"Got {tuple(ids.shape)} v.s. {tuple(data.shape)}.")
-    if data.is_meta and num_segments is not None:  # symbolic recording: only the shape matters
-        return torch.zeros((int(num_segments),) + tuple(data.shape[1:]), dtype=data.dtype, device="meta")
     n = int(num_segments) if num_segments is not None else (int(ids.max()) + 1 if ids.numel() else 0)
     # Out-of-range ids (negative or >= num_segments) are dropped, as Keras.
     keep = (ids >= 0) & (ids < n)
@@ -54,6 +53,22 @@ def segment_min(data, segment_ids, num_segments=None, sorted=False):
 @op
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     return _segment(data, segment_ids, num_segments, "prod")
+
+
+def _segment_spec(data, segment_ids, num_segments=None, sorted=False):
+    # Keras's SegmentReduction spec: num_segments (None when inferred from the ids' values) by data's tail.
+    data_shape, ids_shape = shape_of(data), shape_of(segment_ids)
+    if len(ids_shape) > 1:
+        raise ValueError(f"Argument `segment_ids` should be an 1-D vector, got shape: {len(ids_shape)}.")
+    if ids_shape and data_shape and None not in (ids_shape[0], data_shape[0]) and ids_shape[0] != data_shape[0]:
+        raise ValueError("Argument `segment_ids` and `data` should have same leading dimension. "
+                         f"Got {ids_shape} v.s. {data_shape}.")
+    dtype = data.dtype if isinstance(data, KerasTensor) else _tensor(data).dtype
+    return KerasTensor((num_segments,) + tuple(data_shape[1:]), dtype)
+
+
+for _fn in (segment_sum, segment_max, segment_min, segment_prod):
+    spec_for(_fn)(_segment_spec)
 
 
 @op

@@ -21,7 +21,7 @@ def _quantile(x, q, axis, method, keepdims, nan):
         raise ValueError(f"Invalid value for argument `method`. Expected one of {_METHODS}. "
                          f"Received: method={method}")
     x = float_input(x)
-    q = tensor(q, like=x).to(x.dtype if x.dtype == torch.float64 else torch.float32)
+    q = tensor(q, like=x).to(device=x.device, dtype=x.dtype if x.dtype == torch.float64 else torch.float32)
     compute = x if x.dtype == torch.float64 else x.to(torch.float32)
     flat, keep_shape = _to_last(compute, axis)
     fn = torch.nanquantile if nan else torch.quantile
@@ -101,8 +101,10 @@ def _sum_dtype(dt):
 @op
 def nansum(x, axis=None, keepdims=False):
     x = tensor(x)
-    out = torch.sum(_nan_fill(x, 0).to(torch.int64) if not x.is_floating_point() else _nan_fill(x, 0),
-                    dim=norm_axis(axis, x.dim()), keepdim=keepdims)
+    filled = _nan_fill(x, 0).to(torch.int64) if not x.is_floating_point() else _nan_fill(x, 0)
+    if axis == ():  # numpy: an empty axis tuple reduces nothing
+        return filled.to(_sum_dtype(x.dtype))
+    out = torch.sum(filled, dim=norm_axis(axis, x.dim()), keepdim=keepdims)
     return out.to(_sum_dtype(x.dtype))
 
 
@@ -185,10 +187,18 @@ def nanargmin(x, axis=None, keepdims=False):
 def _nan_cum(x, axis, dtype, fn, fill):
     from torchkeras.ops._common import dtype_of
     x = tensor(x)
-    if axis is None:
-        x, axis = x.reshape(-1), 0
-    out_dtype = dtype_of(dtype) or _sum_dtype(x.dtype)
+    # Products keep narrow int dtypes (as TF's Keras); sums widen them like `sum`.
+    out_dtype = dtype_of(dtype) or (_sum_dtype(x.dtype) if fn is torch.cumsum or x.dtype == torch.bool
+                                    else x.dtype)
     work = _nan_fill(x, fill)
+    if isinstance(axis, (list, tuple)):
+        if len(axis) > 1:
+            raise ValueError(f"`axis` must be an int or a tuple of at most one int. Received: axis={axis}")
+        if not axis:  # an empty axis tuple accumulates along nothing
+            return work.to(out_dtype)
+        axis = axis[0]
+    if axis is None:
+        x, work, axis = x.reshape(-1), work.reshape(-1), 0
     if not x.is_floating_point():
         work = work.to(torch.int64)
     return fn(work, dim=int(axis)).to(out_dtype)

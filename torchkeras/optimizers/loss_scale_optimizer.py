@@ -91,8 +91,10 @@ class LossScaleOptimizer(Optimizer):
                 loss = closure()
         grads = [p.grad for g in self.param_groups for p in g["params"] if p.grad is not None]
         if all_finite(grads):
+            scaled = [p.grad for g in self.param_groups for p in g["params"]
+                      if p.grad is not None and not getattr(p, "overwrite_with_gradient", False)]
             with torch.no_grad():
-                torch._foreach_div_(grads, self.dynamic_scale)
+                torch._foreach_div_(scaled, self.dynamic_scale)
             self.inner_optimizer.step()
             self._after_finite_step()
         else:
@@ -105,9 +107,12 @@ class LossScaleOptimizer(Optimizer):
             self.build(trainable_variables)
         if all_finite([g if g is None or isinstance(g, torch.Tensor) else torch.as_tensor(
                 np.asarray(g)) for g in grads]):
+            # As Keras: an `overwrite_with_gradient` variable (float8 scales) takes its gradient as is.
+            overwrite = [getattr(v, "overwrite_with_gradient", False) for v in trainable_variables or ()]
+            overwrite += [False] * (len(grads) - len(overwrite))
             scaled = [None if g is None else (g if isinstance(g, torch.Tensor) else
-                                              torch.as_tensor(np.asarray(g))) / self.dynamic_scale
-                      for g in grads]
+                                              torch.as_tensor(np.asarray(g))) / (1.0 if o else self.dynamic_scale)
+                      for g, o in zip(grads, overwrite)]
             self.inner_optimizer.apply(scaled, trainable_variables)
             self._after_finite_step()
         else:

@@ -22,9 +22,11 @@ def _is_ours(name):
 def install():
     """Route keras / tensorflow imports to torchkeras in this process (idempotent)."""
     global _finder
+    from torchkeras.keras_tensor import KerasTensor
     from torchkeras.models import Model
-    from torchkeras.porting import keras2
+    from torchkeras.porting import keras2, keras2_dtype, keras2_symbolic
     from torchkeras.porting.aliases import AliasFinder
+    from torchkeras.variables import Variable
 
     if _finder is None:
         _finder = AliasFinder()
@@ -35,6 +37,9 @@ def install():
         if not type(sys.modules[name]).__module__.startswith("torchkeras."):
             del sys.modules[name]
     keras2.attach(Model)
+    keras2_symbolic.attach(Model)
+    keras2_dtype.attach(KerasTensor)
+    keras2_dtype.attach(Variable)
     return _finder
 
 

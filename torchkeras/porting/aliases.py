@@ -12,7 +12,7 @@ import importlib.util
 import sys
 import types
 
-from torchkeras.porting import keras2
+from torchkeras.porting import keras2, keras2_symbolic
 
 # Keras 2 / tf.keras module paths that no longer exist in Keras 3, and the torchkeras module
 # holding their contents.
@@ -35,8 +35,10 @@ LEGACY = {
     "keras.engine.input_layer": "torchkeras.porting.engine", "keras.engine.sequential": "torchkeras.porting.engine",
     "keras.engine.functional": "torchkeras.porting.engine",
     "keras.optimizers.legacy": "torchkeras.optimizers", "keras.optimizer_v2": "torchkeras.optimizers",
-    "keras.losses.legacy": "torchkeras.losses", "keras.wrappers": None,
+    "keras.losses.legacy": "torchkeras.losses", "keras.wrappers": None, "keras.objectives": "torchkeras.losses",
 }
+# Loss functions Keras 2 scripts apply to symbolic tensors (then `model.add_loss(...)`).
+_GRAPH_LOSS_MODULES = ("keras.losses", "keras.objectives", "keras.metrics", "keras.losses.legacy")
 # Names a keras.* module must offer that live in torchkeras modules not (yet) re-exported there.
 _EXTRA = {"keras.utils": {"pad_sequences": "torchkeras.utils.sequence_utils", "get_file": "torchkeras.utils.file_utils",
                           "plot_model": "torchkeras.utils.plot_model", "model_to_dot": "torchkeras.utils.plot_model"}}
@@ -97,6 +99,8 @@ class AliasModule(types.ModuleType):
             if target_name(sub) is not None:
                 return importlib.import_module(sub)
         if value is not _MISSING:
+            if self.__name__ in _GRAPH_LOSS_MODULES and isinstance(value, types.FunctionType):
+                return keras2_symbolic.symbolic_aware(value)
             return value
         home = _EXTRA.get(self.__name__, {}).get(attr)
         if home is not None:

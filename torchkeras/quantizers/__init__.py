@@ -3,7 +3,9 @@
 import inspect
 
 from torchkeras.config import to_snake_case
+from torchkeras.quantizers.awq_config import AWQConfig
 from torchkeras.quantizers.fake_quant import fake_quant_with_min_max_vars
+from torchkeras.quantizers.gptq_config import GPTQConfig
 from torchkeras.quantizers.quantization_config import (
     Float8QuantizationConfig,
     Int4QuantizationConfig,
@@ -23,7 +25,7 @@ from torchkeras.quantizers.quantizers import (
 )
 
 ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig, Int4QuantizationConfig,
-               Float8QuantizationConfig)
+               Float8QuantizationConfig, GPTQConfig, AWQConfig)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 
@@ -57,6 +59,6 @@ def get(identifier, **kwargs):
 
 
 __all__ = ["Quantizer", "AbsMaxQuantizer", "QuantizationConfig", "Int8QuantizationConfig", "Int4QuantizationConfig",
-           "Float8QuantizationConfig", "abs_max_quantize", "abs_max_quantize_grouped_with_zero_point",
+           "Float8QuantizationConfig", "GPTQConfig", "AWQConfig", "abs_max_quantize", "abs_max_quantize_grouped_with_zero_point",
            "compute_float8_amax_history", "compute_float8_scale", "fake_quant_with_min_max_vars", "pack_int4",
            "quantize_and_dequantize", "unpack_int4", "get", "serialize", "deserialize"]

@@ -14,6 +14,7 @@ import math
 import torch
 
 from torchkeras.keras_tensor import torch_dtype
+from torchkeras.quantizers import calibrated_support as cs
 from torchkeras.quantizers import einsum_info as ei
 from torchkeras.quantizers import kernel_ops
 from torchkeras.quantizers import quantization_config as qc
@@ -41,7 +42,7 @@ class _QuantizedEinsum(torch.autograd.Function):
 class EinsumLoRAQuantMixin(LoRAQuantSavingMixin, LoRAQuantMixin):
     _lq_weight = "kernel"
     _lq_lora = ("lora_kernel_a", "lora_kernel_b")
-    _lq_modes = ("int8", "int4", "float8")
+    _lq_modes = ("int8", "int4", "float8", "gptq", "awq")
     _lq_quantizable = ("EinsumDense",)
     _lq_spec = {
         None: ["kernel", "bias"],
@@ -49,6 +50,8 @@ class EinsumLoRAQuantMixin(LoRAQuantSavingMixin, LoRAQuantMixin):
         "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
         "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
                    "outputs_grad_scale", "outputs_grad_amax_history"],
+        "gptq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"],
+        "awq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx"],
     }
 
     # ---- hooks of LoRAQuantMixin
@@ -76,6 +79,13 @@ class EinsumLoRAQuantMixin(LoRAQuantSavingMixin, LoRAQuantMixin):
     def _lq_quantized_build(self, mode, config, weight=None):
         if mode == "float8":
             self._lq_float8_build()
+            return
+        if mode in cs.CALIBRATED_MODES:
+            shape = tuple(self._kernel_shape)
+            self.original_kernel_shape = shape
+            self.quantization_axis = tuple(self._lq_info().input_reduced)
+            cs.calibrated_build(self, mode, config, shape, zero_name="zero_point")
+            setattr(self, f"{mode}_unpacked_column_size", cs.kernel_rows_cols(shape)[1])
             return
         if mode not in ("int8", "int4"):
             raise NotImplementedError(f"Invalid quantization mode. Expected one of {self._lq_modes}. Received: "
@@ -139,6 +149,8 @@ class EinsumLoRAQuantMixin(LoRAQuantSavingMixin, LoRAQuantMixin):
 
     def _lq_weight_for_save(self):
         mode = self.quantization_mode
+        if mode in cs.CALIBRATED_MODES:
+            return None, None, None
         if mode is None or mode == "float8":
             value = self._kernel.detach()
             return (value + self._lq_lora_delta().to(value.dtype)).detach() if self.lora_enabled else value, None, None
@@ -156,6 +168,8 @@ class EinsumLoRAQuantMixin(LoRAQuantSavingMixin, LoRAQuantMixin):
 
     def _lq_kernel_view(self):
         """Keras's `kernel` property once LoRA or quantization is active."""
+        if self.quantization_mode in cs.CALIBRATED_MODES:
+            return cs.kernel_view(self)
         kernel = self._kernel
         if self.quantization_mode == "int4":
             kernel = Q.unpack_int4(kernel, self._int4_unpacked_column_size, axis=-1).reshape(
@@ -173,6 +187,9 @@ class EinsumLoRAQuantMixin(LoRAQuantSavingMixin, LoRAQuantMixin):
             inputs = inputs.to(cdt)
         if mode == "float8":
             return self._lq_float8_call(inputs)
+        if mode in cs.CALIBRATED_MODES:
+            return cs.calibrated_forward(self, inputs, self.original_kernel_shape,
+                                         lambda x, w: torch.einsum(self.equation, x, w))
         if mode is None:
             x = torch.einsum(self.equation, inputs, self._lq_kernel_view().to(inputs.dtype))
         else:

@@ -31,6 +31,8 @@ class LoRAQuantSavingMixin:
     def _lq_weight_for_save(self):
         """(weight, scale, zero) to save: LoRA merged in, re-quantized when the layer is quantized."""
         mode, w = self.quantization_mode, self._lq_weight
+        if mode in ("gptq", "awq"):
+            return None, None, None  # their own variables are saved as they are
         if mode is None or mode == "float8":
             value = self._lq_float_var().value.detach()
             return (value + self._lq_lora_delta().to(value.dtype)).detach() if self.lora_enabled else value, None, None
@@ -71,7 +73,7 @@ class LoRAQuantSavingMixin:
                 v = value
             elif name == f"{w}_scale" and self.quantization_mode in ("int8", "int4"):
                 v = scale
-            elif name == f"{w}_zero":
+            elif name == f"{w}_zero" and self.quantization_mode in ("int8", "int4"):
                 v = zero
             else:
                 v = getattr(self, name)
@@ -96,6 +98,9 @@ class LoRAQuantSavingMixin:
             else:
                 target = getattr(self, name)
             target.assign(torch.as_tensor(value[...] if hasattr(value, "shape") else value))
+        if mode in ("gptq", "awq"):
+            # As Keras: saved gptq / awq weights are always calibrated ones.
+            setattr(self, f"is_{mode}_calibrated", True)
         if self.lora_enabled:
             for n in self._lq_lora:
                 getattr(self, n).assign(torch.zeros(getattr(self, n).shape))

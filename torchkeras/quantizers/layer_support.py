@@ -19,6 +19,7 @@ KerasParameters on the layer (`_kernel` int8 / packed int4, `kernel_scale`, `ker
 quantization mode is active (the plain float path is untouched), and saves / loads them in
 Keras's order (merging LoRA into the saved weight and re-quantizing it, as Keras does).
 EinsumDense can mix it in with its kernel viewed as 2-D; `kernel_ops` holds the forward passes.
+The calibrated modes ("gptq", "awq": variables, forward pass, kernel view) live in calibrated_support.
 """
 
 import weakref
@@ -117,6 +118,11 @@ class LoRAQuantMixin:
         policy = get_policy(value)
         if policy.quantization_mode is not None:
             if self.built and self.quantization_mode is None:
+                if policy.quantization_mode == "gptq":
+                    raise ValueError(f"Implicitly enabling GPTQ quantization by setting `dtype_policy` to '{value}' "
+                                     "is not supported. GPTQ requires a calibration dataset and a `GPTQConfig` "
+                                     "object.\n\nPlease use the `.quantize('gptq', config=...)` method on the layer "
+                                     "or model instead.")
                 # As Keras: a quantized policy set on a built float layer quantizes it.
                 self.quantize(policy.quantization_mode)
             self._quant_policy = policy
@@ -225,8 +231,11 @@ class LoRAQuantMixin:
         if mode == "int4":
             block = qc.block_size_for_layer(self, config)
             name = f"int4/{-1 if block is None else block}"
+        elif mode in ("gptq", "awq"):
+            name = config.dtype_policy_string()
         self._quant_policy = get_policy(f"{name}_from_{source}")
-        if mode == "float8":
+        if mode in ("float8", "gptq", "awq"):
+            # gptq / awq keep the float kernel (and forward pass) until calibration replaces it.
             self._lq_quantized_build(mode, config)
         else:
             w = self._lq_float_var().value.detach()
@@ -251,6 +260,11 @@ class LoRAQuantMixin:
         """Create Keras's variables for `mode` (values quantized from `weight` when given)."""
         from torchkeras.quantizers.quantization_config import QuantizationConfig
         w, rows_cols = self._lq_weight, self._lq_dims()
+        if mode in ("gptq", "awq"):
+            from torchkeras.quantizers.calibrated_support import calibrated_build
+            self.kernel_shape = tuple(rows_cols)
+            calibrated_build(self, mode, config, rows_cols)
+            return
         if mode == "float8":
             self._lq_float8_build()
             return

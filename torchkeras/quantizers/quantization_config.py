@@ -135,9 +135,10 @@ def validate_and_resolve_config(mode, config):
             return Int4QuantizationConfig()
         if mode == "float8":
             return Float8QuantizationConfig()
-        if mode in ("gptq", "awq"):
-            raise ValueError(f"For {mode.upper()}, you must pass a `{mode.upper()}Config` object in the `config` "
-                             "argument.")
+        if mode == "gptq":
+            raise ValueError("For GPTQ, you must pass a `GPTQConfig` object in the `config` argument.")
+        if mode == "awq":
+            raise ValueError("For AWQ, you must pass an `AWQConfig` object in the `config` argument.")
         raise ValueError("You must provide either `mode` or `config` to `quantize`.")
     if not isinstance(config, QuantizationConfig):
         raise ValueError("Argument `config` must be an instance of `QuantizationConfig`. "
@@ -145,6 +146,16 @@ def validate_and_resolve_config(mode, config):
     if mode is not None and config.mode != mode:
         raise ValueError(f"Contradictory arguments: mode='{mode}' but config.mode='{config.mode}'")
     _validate_mode(config.mode)
+    if config.mode == "gptq":
+        from torchkeras.quantizers.gptq_config import GPTQConfig
+        if not isinstance(config, GPTQConfig):
+            raise ValueError(f"Mode 'gptq' requires a valid `config` argument of type `GPTQConfig`. Received: "
+                             f"{type(config)}")
+    if config.mode == "awq":
+        from torchkeras.quantizers.awq_config import AWQConfig
+        if not isinstance(config, AWQConfig):
+            raise ValueError(f"Mode 'awq' requires a valid `config` argument of type `AWQConfig`. Received: "
+                             f"{type(config)}")
     return config
 
 

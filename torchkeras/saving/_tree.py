@@ -56,24 +56,76 @@ def _children(obj):
             found.append((attr, list(mod)))
         elif isinstance(mod, nn.ModuleDict):
             found.append((attr, list(mod.values())))
+    # Layers held in plain Python containers (dicts, nested lists or tuples) of public attributes;
+    # Keras tracks those too and saves them as `<attr>/container/...`.
+    taken = {attr for attr, _ in found}
+    containers = []
+    for attr, value in vars(obj).items():
+        if attr.startswith("_") or attr in taken or not isinstance(value, (list, tuple, dict)):
+            continue
+        if _holds_layer(value):
+            containers.append((attr, _as_list(value)))
+    found += containers
     opt = _optimizer_of(obj)
     if opt is not None:
         found.append(("optimizer", opt))
+    from torchkeras.models.model import Model
+    if isinstance(obj, Model) and not graph:
+        # Keras visits a subclassed model's `layers` property among its attributes (sorted by name):
+        # a layer whose attribute sorts after "layers" is stored under `layers/<class>`.
+        flat = list(obj.layers) + [l for _, c in containers for l in _flat_layers(c) if l not in obj.layers]
+        found.append(("layers", flat))
     found.sort(key=lambda item: _name_key(item[0]))
     if graph:
         found.insert(0, ("layers", list(obj.layers)))
     return found
 
 
+def _holds_layer(value, seen=None):
+    if isinstance(value, Layer):
+        return True
+    if not isinstance(value, (list, tuple, dict)):
+        return False
+    seen = set() if seen is None else seen
+    if id(value) in seen:  # a container that holds itself
+        return False
+    seen.add(id(value))
+    return any(_holds_layer(v, seen) for v in _as_list(value))
+
+
+def _as_list(value):
+    return list(value.values()) if isinstance(value, dict) else list(value)
+
+
+def _flat_layers(items, seen=None):
+    seen = set() if seen is None else seen
+    out = []
+    for item in items:
+        if isinstance(item, Layer):
+            out.append(item)
+        elif isinstance(item, (list, tuple, dict)) and id(item) not in seen:
+            seen.add(id(item))
+            out += _flat_layers(_as_list(item), seen)
+    return out
+
+
 def _join(path, name):
     return f"{path}/{name}" if path else name
 
 
-def walk(root, include_optimizer=True):
-    """[(path, object)] for every saveable reachable from `root`, in Keras's order."""
+def walk(root, include_optimizer=True, skip=(), skipped=None):
+    """[(path, object)] for every saveable reachable from `root`, in Keras's order.
+
+    `skip`: objects left out with everything under them (Keras's `objects_to_skip`); their paths
+    are added to the `skipped` set when one is given."""
     out, visited = [], set()
+    skip_ids = {id(o) for o in skip}
 
     def visit(obj, path):
+        if id(obj) in skip_ids:
+            if skipped is not None:
+                skipped.add(path)
+            return
         if id(obj) in visited:
             return
         visited.add(id(obj))
@@ -89,13 +141,13 @@ def walk(root, include_optimizer=True):
     def visit_list(items, path, seen_lists):
         if id(items) in seen_lists:
             return
-        seen_lists.add(id(items))
+        seen_lists.add(id(items))  # ids of the model's own containers (alive), never of temporary copies
         used = {}
-        for item in items:
+        for item in _as_list(items):
             if isinstance(item, Layer):
                 visit(item, _join(path, _unique(snake_case(type(item).__name__), used)))
-            elif isinstance(item, (list, tuple)):
-                visit_list(list(item), _join(path, _unique("container", used)), seen_lists)
+            elif isinstance(item, (list, tuple, dict)):
+                visit_list(item, _join(path, _unique("container", used)), seen_lists)
 
     visit(root, "")
     return out

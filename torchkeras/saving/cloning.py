@@ -80,6 +80,15 @@ def _new_inputs(model, input_tensors):
     originals = model.inputs
     if input_tensors is None:
         return [Input(batch_shape=t.shape, dtype=t.dtype, name=t._keras_history[0].layer.name) for t in originals]
+    from torchkeras.models.functional_inputs import _lists_to_tuples, _same_structure
+    struct = model._inputs_struct
+    single = isinstance(struct, KerasTensor) and isinstance(input_tensors, (list, tuple)) and len(input_tensors) == 1
+    if not single and not _same_structure(_lists_to_tuples(input_tensors), _lists_to_tuples(struct)):
+        raise ValueError("`input_tensors` must have the same structure as model.input\nReference structure: "
+                         f"{map_structure(lambda t: t.name, struct)}\nReceived structure: "
+                         f"{map_structure(lambda t: getattr(t, 'name', t), input_tensors)}")
+    if isinstance(struct, dict) and isinstance(input_tensors, dict):
+        input_tensors = {k: input_tensors[k] for k in struct}  # matched by key, in the model's order
     given = flatten(input_tensors)
     if len(given) != len(originals):
         raise ValueError(f"Model {model.name!r} has {len(originals)} inputs, but `input_tensors` has "
@@ -116,11 +125,6 @@ def _clone_functional(model, clone, input_tensors, call_function):
         for old, new in zip(node.flat_outputs, flatten(out)):
             mapping[id(old)] = new
     outputs = map_structure(lambda t: mapping[id(t)], model._outputs_struct)
-    inputs_struct = model._inputs_struct
-    if isinstance(inputs_struct, KerasTensor):
-        inputs = new_inputs[0]
-    elif isinstance(inputs_struct, dict):
-        inputs = dict(zip(inputs_struct, new_inputs))
-    else:
-        inputs = list(new_inputs)
+    flat = iter(new_inputs)
+    inputs = map_structure(lambda _: next(flat), model._inputs_struct)  # the original nesting
     return Functional(inputs, outputs, name=model.name, trainable=model.trainable)

@@ -65,7 +65,10 @@ def _check_model(model, what):
 # ---------------------------------------------------------------------------------- models
 def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=True, **kwargs):
     """`model.save(filepath)`: `.keras` (Keras 3 zip) or `.h5` (legacy HDF5)."""
-    kwargs.pop("save_format", None)  # Keras 2's argument; the extension decides, as in Keras 3
+    save_format = kwargs.pop("save_format", False)  # Keras 2's argument; the extension decides in Keras 3
+    if save_format and not str(filepath).endswith((".h5", ".hdf5", ".keras")):
+        raise ValueError("The `save_format` argument is deprecated in Keras 3. Please remove this argument and "
+                         f"pass a file path with either `.keras` or `.h5` extension. Received: save_format={save_format}")
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {sorted(kwargs)}.")
     filepath = _path(filepath)
@@ -114,9 +117,16 @@ def _kind(filepath):
 
 
 def _exists(filepath):
+    if not os.path.exists(filepath) and not filepath.endswith((".keras", ".h5", ".hdf5")):
+        raise ValueError(f"File format not supported: filepath={filepath}. Keras 3 only supports V3 `.keras` "
+                         "files, `.weights.h5` files and legacy H5 format files (`.h5` extension).")
     if not os.path.exists(filepath):
         raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an accessible "
                          "`.keras` zip file, a `.weights.h5` file or a legacy `.h5` file.")
+
+
+class _CorruptTypeError(integrity.CorruptFileError, TypeError):
+    """A file whose config cannot be rebuilt: both our file error and Keras's TypeError."""
 
 
 def _naming_the_file(filepath, what):
@@ -130,7 +140,9 @@ def _naming_the_file(filepath, what):
             except (ValueError, TypeError) as e:
                 if filepath in str(e) or repr(filepath) in str(e):
                     raise
-                raise integrity.CorruptFileError(f"Cannot {what} {filepath!r}: {e}") from e
+                # A TypeError stays one (Keras raises TypeError for configs it cannot rebuild).
+                cls = _CorruptTypeError if isinstance(e, TypeError) else integrity.CorruptFileError
+                raise cls(f"Cannot {what} {filepath!r}: {e}") from e
             except FileNotFoundError:
                 raise
             except (KeyError, IndexError, AttributeError, RuntimeError, OSError, NotImplementedError,
@@ -169,6 +181,7 @@ def _load_model(filepath, custom_objects, compile, safe_mode):
 def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs):
     """`.weights.h5` in Keras 3's layout; `.h5`/`.hdf5` in Keras 2's (what Keras 2 scripts wrote)."""
     kwargs.pop("save_format", None)
+    objects_to_skip = kwargs.pop("objects_to_skip", None)
     if kwargs or max_shard_size is not None:
         raise ValueError(f"Unsupported argument(s): {sorted(kwargs) + (['max_shard_size'] if max_shard_size else [])}.")
     filepath = _path(filepath)
@@ -179,7 +192,7 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs)
     with atomic_target(filepath) as tmp:
         with h5py.File(tmp, "w", **integrity.h5_create_kwargs()) as f:
             if filepath.endswith(".weights.h5"):
-                weights_h5.write_weights(model, f)
+                weights_h5.write_weights(model, f, objects_to_skip=objects_to_skip or ())
             else:
                 legacy_h5.write_weights_group(f, model)
         integrity.seal(tmp)
@@ -187,14 +200,32 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs)
 
 def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     """Weights from `.weights.h5`, `.keras` or a legacy `.h5` file (checked fully before any change)."""
+    objects_to_skip = kwargs.pop("objects_to_skip", None)
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
     filepath = _path(filepath)
+    if objects_to_skip is not None and not filepath.endswith(".weights.h5"):
+        raise ValueError(f"`objects_to_skip` only supports loading '.weights.h5' files. Received: {filepath}")
+    if by_name and not filepath.endswith((".h5", ".hdf5")) or by_name and filepath.endswith(".weights.h5"):
+        raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {filepath}")
     _exists(filepath)
-    return _naming_the_file(filepath, "load weights from")(_load_weights)(model, filepath, skip_mismatch, by_name)
+    return _naming_the_file(filepath, "load weights from")(_load_weights)(model, filepath, skip_mismatch, by_name,
+                                                                          objects_to_skip or ())
 
 
-def _load_weights(model, filepath, skip_mismatch, by_name):
+def _refuse_links(group):
+    """A weights file never links elsewhere; a link could read another file or alias a group."""
+    for name in group:
+        link = group.get(name, getlink=True)
+        if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+            raise ValueError(f"Refusing to read `{group.name.rstrip('/')}/{name}`: it is an HDF5 "
+                             f"{type(link).__name__}, which a Keras weights file never contains.")
+        item = group.get(name)
+        if isinstance(item, h5py.Group):
+            _refuse_links(item)
+
+
+def _load_weights(model, filepath, skip_mismatch, by_name, objects_to_skip=()):
     kind = _kind(filepath)
     if kind in ("zip", "dir"):
         if by_name:
@@ -207,6 +238,7 @@ def _load_weights(model, filepath, skip_mismatch, by_name):
     integrity.check_h5_file(filepath)
     try:
         with h5py.File(filepath, "r") as f:
+            _refuse_links(f)
             if legacy_h5.is_legacy_file(f):
                 group = f["model_weights"] if "model_weights" in f else f
                 legacy_h5.read_weights_group(group, model, by_name=by_name, skip_mismatch=skip_mismatch,
@@ -215,7 +247,8 @@ def _load_weights(model, filepath, skip_mismatch, by_name):
                 raise ValueError("Invalid keyword arguments: {'by_name': True}: `by_name` only applies to "
                                  "legacy `.h5` weight files; this is a Keras 3 `.weights.h5` file.")
             else:
-                weights_h5.read_weights(model, f, skip_mismatch=skip_mismatch, source=repr(filepath))
+                weights_h5.read_weights(model, f, skip_mismatch=skip_mismatch, source=repr(filepath),
+                                        objects_to_skip=objects_to_skip)
     except OSError as err:
         raise ValueError(f"Cannot load weights from {filepath!r}: the HDF5 file is truncated or corrupted "
                          f"({err}).") from err

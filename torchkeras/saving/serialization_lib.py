@@ -74,7 +74,6 @@ def normalize_functional_refs(config):
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
     """Rebuild an object; a model also gets its `build_config` and `compile_config` applied."""
-    config = normalize_functional_refs(config)
     with SafeModeScope(safe_mode), _ser.CustomObjectScope(custom_objects or {}):
         obj = _ser.deserialize_keras_object(config, custom_objects=custom_objects, **kwargs)
         if isinstance(config, dict):
@@ -137,8 +136,13 @@ def _restore_compile_value(value, custom_objects):
 def compile_from_config(model, config, custom_objects=None):
     """Re-compile `model` from a Keras compile_config and create the optimizer's variables."""
     from torchkeras import optimizers
+    from torchkeras.trainers.trainer import Trainer
 
     if not hasattr(model, "compile"):
+        return
+    own = getattr(type(model), "compile_from_config", None)
+    if own is not None and own is not Trainer.compile_from_config:
+        model.compile_from_config(config)  # as Keras: a model's own override decides
         return
     args = {}
     for key, value in config.items():

@@ -56,9 +56,9 @@ def _own_store(obj):
                 and getattr(load, "__func__", None) is Layer.load_own_variables)
 
 
-def write_weights(model, h5file, include_optimizer=True):
+def write_weights(model, h5file, include_optimizer=True, objects_to_skip=()):
     """Write every saveable's variables into an open, empty h5py File."""
-    for path, obj in walk(model, include_optimizer=include_optimizer):
+    for path, obj in walk(model, include_optimizer=include_optimizer, skip=objects_to_skip):
         group = h5file.create_group(_join(path, "vars"))
         group.attrs["name"] = object_name(obj)
         if _own_store(obj):
@@ -186,11 +186,11 @@ def _check_optimizer(opt, path, stored):
     return [], stored
 
 
-def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
+def read_weights(model, h5file, skip_mismatch=False, source="the weights file", objects_to_skip=()):
     """Load a Keras 3 weights file into `model`; all checks run before any variable changes."""
     problems, plan, opt_loads, walked = [], [], [], set()
-    own_loads = []
-    for path, obj in walk(model):
+    own_loads, skipped = [], set()
+    for path, obj in walk(model, skip=objects_to_skip, skipped=skipped):
         walked.add(path)
         group = _vars_group(h5file, path)
         stored = _read_group(group) if group is not None else {}
@@ -211,7 +211,7 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
         problems.extend(errs)
         plan.extend(items)
     extra = [p for p in _stored_paths(h5file) if p not in walked and p != "optimizer"
-             and not p.startswith("optimizer/")]
+             and not p.startswith("optimizer/") and not any(p == s or p.startswith(s + "/") for s in skipped)]
     if extra:
         msg = ("the file has weights at " + ", ".join(f"`{p}`" for p in extra[:8])
                + (" ..." if len(extra) > 8 else "") + " that match no layer of this model")

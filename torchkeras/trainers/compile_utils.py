@@ -110,7 +110,11 @@ def spec_per_output(spec, names, argument):
 
 
 class CompileLoss:
-    def __init__(self, loss, loss_weights=None, model_output_names=None):
+    def __init__(self, loss, loss_weights=None, model_output_names=None, reduction="sum_over_batch_size",
+                 output_names=None):
+        # Keras's own keyword is `output_names`; `reduction` is the losses' own business here.
+        model_output_names = model_output_names or output_names
+        self.reduction = reduction
         self._user_loss = loss
         self._user_weights = loss_weights
         self._model_names = model_output_names
@@ -210,7 +214,9 @@ class CompileMetrics:
 
     name = "compile_metrics"
 
-    def __init__(self, metrics, weighted_metrics, model_output_names=None):
+    def __init__(self, metrics, weighted_metrics, model_output_names=None, name="compile_metric",
+                 output_names=None):
+        model_output_names = model_output_names or output_names
         for arg, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             if value and not isinstance(value, (list, tuple, dict)):
                 raise ValueError(f"Expected `{arg}` argument to be a list, tuple, or dict. "
@@ -244,7 +250,7 @@ class CompileMetrics:
                 continue
             for ident in (flatten(entry) if is_nested(entry) else [entry]):
                 m = metrics_module.get(ident, y_true=flat_true[i], y_pred=flat_pred[i])
-                out.append((i, names[i] if n > 1 else None, m))
+                out.append((i, names[i] if self._prefixed else None, m))
         return out
 
     def build(self, y_true, y_pred):
@@ -252,6 +258,9 @@ class CompileMetrics:
         flat_true = flatten_targets(y_true, names)
         flat_pred = flatten_outputs(y_pred, names)
         self.output_names = names
+        # Without output names (a CompileMetrics built on its own, as Keras's tests do) a list of
+        # outputs is keyed by the metric's name alone (duplicates numbered); dict keys still prefix.
+        self._prefixed = len(names) > 1 and (bool(self._model_names) or isinstance(y_pred, dict))
         self._unweighted = self._resolve(self._user_metrics, names, flat_true, flat_pred,
                                          "metrics")
         self._weighted = self._resolve(self._user_weighted, names, flat_true, flat_pred,

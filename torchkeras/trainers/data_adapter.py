@@ -204,6 +204,15 @@ class ClassWeighter:
                            torch.ones((), device=y.device))
 
 
+def class_weight_to_sample_weights(y, class_weight):
+    """Per-sample weights for labels `y` (class indices or one-hot) as `fit(class_weight=...)`
+    weighs them; classes `class_weight` does not name weigh 1."""
+    y = to_torch(y)
+    if not class_weight:
+        return torch.ones(y.shape[0], dtype=torch.float32, device=y.device)
+    return ClassWeighter(class_weight)(y)
+
+
 def warn_out_of_data():
     warnings.warn("Your input ran out of data; interrupting training. Make sure that your "
                   "dataset or generator can generate at least `steps_per_epoch * epochs` "

@@ -145,6 +145,7 @@ def evaluate_loop(model, iterator, callbacks):
     was_training = model.training
     set_mode(model, False, use_eval=True)
     model.reset_metrics()
+    model.stop_evaluating = False
     callbacks.on_test_begin()
     step_logs = None
     try:
@@ -156,6 +157,8 @@ def evaluate_loop(model, iterator, callbacks):
                 step_logs = model._run_test_step(batch)
                 if hooks:
                     callbacks.on_test_batch_end(step, _logs_fn(model, step_logs))
+                if model.stop_evaluating:  # set by a callback (Keras 3.11+)
+                    break
         if "_dist_ctx" in model.__dict__:
             model.__dict__["_dist_ctx"].sync_metrics()
     finally:
@@ -174,6 +177,7 @@ def _to_numpy(chunks):
 def predict_loop(model, iterator, callbacks):
     was_training = model.training
     set_mode(model, False, use_eval=True)
+    model.stop_predicting = False
     callbacks.on_predict_begin()
     structure, device_parts, host_parts, pending = None, [], [], 0
     hooks = _batch_hooks(callbacks, "predict")
@@ -198,6 +202,8 @@ def predict_loop(model, iterator, callbacks):
                     pending = 0
                 if hooks:
                     callbacks.on_predict_batch_end(step, {"outputs": out})
+                if model.stop_predicting:
+                    break
     finally:
         set_mode(model, was_training)
     callbacks.on_predict_end()

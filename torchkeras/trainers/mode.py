@@ -42,13 +42,23 @@ def _plain_modules(model):
     return found.values()
 
 
+def plain_type(cls):
+    """Whether `cls` keeps torch's train and a __setattr__ that does nothing on "training"."""
+    plain = _PLAIN_TYPES.get(cls)
+    return _is_plain(cls) if plain is None else plain
+
+
 _MODULE_EVAL = torch.nn.Module.eval
 _PLAIN_TYPES = {}  # module class -> whether it keeps torch's train and a plain __setattr__
 
 
 def _is_plain(cls):
-    from ..layers.layer import Layer  # the layer package imports the trainers: import late
-    plain = cls.train is torch.nn.Module.train and cls.__setattr__ in (
-        torch.nn.Module.__setattr__, Layer.__setattr__)
+    # torchkeras's own __setattr__ overrides (Layer's routing of modules, lists and weights;
+    # Model's and Sequential's refusal of the name "layers") never act on "training"; a user's
+    # override might.
+    setattr_fn = cls.__setattr__
+    plain = cls.train is torch.nn.Module.train and (
+        setattr_fn is torch.nn.Module.__setattr__
+        or getattr(setattr_fn, "__module__", "").startswith("torchkeras."))
     _PLAIN_TYPES[cls] = plain
     return plain

@@ -32,6 +32,14 @@ def _warn_once(key, message):
 
 
 class Trainer:
+    def __init__(self, *args, **kwargs):
+        # Keras's Trainer is a mixin any Layer can take (`class M(Trainer, layers.Dense)`, whose
+        # __init__ calls `Trainer.__init__(self)` after the layer's own): with no arguments it only
+        # sets up the training state. Model passes the Layer's arguments on through it.
+        if args or kwargs:
+            super().__init__(*args, **kwargs)
+        self._init_trainer()
+
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
@@ -40,6 +48,8 @@ class Trainer:
         self._compile_metrics = None
         self._loss_tracker = None
         self.stop_training = False
+        self.stop_evaluating = False
+        self.stop_predicting = False
         self.history = None
         self._run_eagerly = False
         self._jit_compile = False

@@ -37,3 +37,11 @@ from torchkeras.utils.serialization import (
 )
 from torchkeras.utils.text_dataset_utils import text_dataset_from_directory
 from torchkeras.utils.timeseries_dataset_utils import timeseries_dataset_from_array
+
+
+def __getattr__(name):
+    # FeatureSpace is a Layer, and torchkeras.layers imports this package: load it on first use.
+    if name == "FeatureSpace":
+        from torchkeras.utils.feature_space import FeatureSpace
+        return FeatureSpace
+    raise AttributeError(f"module 'torchkeras.utils' has no attribute {name!r}")

@@ -48,7 +48,7 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     if preferred_backend is None:
         preferred_backend = "tensorflow" if is_tf_dataset(dataset) else "torch"
     if not isinstance(dataset, (tuple, list, np.ndarray)) and not is_tf_dataset(dataset) \
-            and not is_torch_dataset(dataset):
+            and not is_torch_dataset(dataset) and not _is_real_tf_dataset(dataset):
         raise TypeError("The `dataset` argument must be either a `tf.data.Dataset` object, or a list/tuple of "
                         f"arrays. Received: dataset={dataset} of type {type(dataset)}")
     if right_size is None and left_size is None:
@@ -73,6 +73,11 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     return left_ds.prefetch(data.AUTOTUNE), right_ds.prefetch(data.AUTOTUNE)
 
 
+def _is_real_tf_dataset(dataset):
+    # A tf.data.Dataset from TensorFlow itself (never imported here): read through its numpy iterator.
+    return type(dataset).__module__.startswith("tensorflow.") and hasattr(dataset, "as_numpy_iterator")
+
+
 def _as_numpy(value):
     if hasattr(value, "detach"):
         return value.detach().cpu().numpy()
@@ -95,6 +100,10 @@ def _samples(dataset):
         samples = [tuple(row) for row in zip(*dataset)]
     elif is_tf_dataset(dataset):
         if is_batched(dataset):
+            dataset = dataset.unbatch()
+        samples = list(dataset.as_numpy_iterator())
+    elif _is_real_tf_dataset(dataset):
+        if getattr(dataset, "_batch_size", None) is not None:
             dataset = dataset.unbatch()
         samples = list(dataset.as_numpy_iterator())
     elif is_torch_dataset(dataset):

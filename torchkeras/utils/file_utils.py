@@ -14,24 +14,52 @@ import urllib.parse
 import urllib.request
 import zipfile
 
+from torchkeras.utils.path_utils import (  # noqa: F401 - Keras's file_utils names
+    File,
+    _raise_if_no_gfile,
+    copy,
+    exists,
+    extract_archive,
+    extract_open_archive,
+    filter_safe_tarinfos,
+    filter_safe_zipinfos,
+    is_link_in_dir,
+    is_remote_path,
+    isdir,
+    join,
+    listdir,
+    makedirs,
+    path_to_string,
+    remove,
+    resolve_path,
+    resolve_sub_path,
+    rmtree,
+)
+
 
 def keras_home():
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return os.path.expanduser(home)
 
 
+def resolve_hasher(algorithm, file_hash=None):
+    """A hashlib object: sha256 when asked, or "auto" with a 64-character hash; md5 otherwise."""
+    if algorithm == "sha256" or (algorithm == "auto" and file_hash is not None and len(file_hash) == 64):
+        return hashlib.sha256()
+    return hashlib.md5()  # legacy hashes
+
+
 def hash_file(fpath, algorithm="sha256", chunk_size=65535):
-    hasher = hashlib.sha256() if algorithm in ("sha256", "auto") else hashlib.md5()
+    """Hex digest of a file; `algorithm` is "sha256", "md5", "auto" or a hashlib object."""
+    hasher = resolve_hasher(algorithm) if isinstance(algorithm, str) else algorithm
     with open(fpath, "rb") as f:
         for chunk in iter(lambda: f.read(chunk_size), b""):
             hasher.update(chunk)
     return hasher.hexdigest()
 
 
-def validate_file(fpath, file_hash, algorithm="auto"):
-    if algorithm == "auto":
-        algorithm = "sha256" if len(file_hash) == 64 else "md5"
-    return hash_file(fpath, algorithm) == str(file_hash)
+def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
+    return str(hash_file(fpath, resolve_hasher(algorithm, file_hash), chunk_size)) == str(file_hash)
 
 
 def _targets(datadir, fname, given_fname, extract):

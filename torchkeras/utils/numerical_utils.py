@@ -7,8 +7,16 @@ import torch
 
 
 def to_categorical(x, num_classes=None):
-    """One-hot encode integer class labels (last axis of size 1 is squeezed, as Keras)."""
-    x = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x)
+    """One-hot encode integer class labels (last axis of size 1 is squeezed, as Keras).
+
+    A torch tensor gives a float32 tensor on its device, anything else a numpy array, as Keras."""
+    if isinstance(x, torch.Tensor):
+        return torch.from_numpy(_to_categorical_np(x.detach().cpu(), num_classes)).to(x.device)
+    return _to_categorical_np(x, num_classes)
+
+
+def _to_categorical_np(x, num_classes):
+    x = np.asarray(x)
     if x.dtype.kind == "f":
         if not np.all(np.equal(np.mod(x, 1), 0)):
             raise ValueError("to_categorical expects integer class labels; received non-integer values.")
@@ -30,10 +38,16 @@ def to_categorical(x, num_classes=None):
 
 
 def normalize(x, axis=-1, order=2):
-    x = np.asarray(x, dtype="float32")
+    """x divided by its `order`-norm along `axis` (zero norms leave x unchanged); a torch tensor stays one."""
+    if isinstance(x, torch.Tensor):
+        norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
+        return x / torch.where(norm == 0, torch.ones_like(norm), norm)
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc":
+        x = x.astype("float32")
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
-    return x / np.expand_dims(norm, axis)
+    return x / np.expand_dims(norm, axis or -1)
 
 
 def set_random_seed(seed):

@@ -170,6 +170,17 @@ def _from_keras_module(module, class_name):
 
     if not module or not module.startswith("keras"):
         return None
+    # As Keras: a class defined in a module of the keras package itself (its tests) is found in that
+    # module; only an already imported one, so that torchkeras never imports Keras, and only a class
+    # built on torchkeras (where real Keras is imported too, its classes are not ours to return).
+    import sys
+    own = getattr(sys.modules.get(module), class_name, None)
+    if isinstance(own, type) and any(c.__module__.startswith("torchkeras") for c in own.__mro__):
+        return own
+    if module == "keras.src.layers.preprocessing.feature_space":
+        from torchkeras.utils import _feature_space_parts
+        if hasattr(_feature_space_parts, class_name):
+            return getattr(_feature_space_parts, class_name)
     if class_name == "Functional":
         from torchkeras.models.functional import Functional
         return Functional

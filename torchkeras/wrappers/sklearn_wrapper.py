@@ -91,7 +91,10 @@ class _SKLBase(BaseEstimator):
         return self.model(X=X, y=y, **(self.model_kwargs or {}))
 
     def fit(self, X, y, **kwargs):
-        X, y = self._validate(X, y)
+        from sklearn.utils.validation import validate_data
+
+        # y passed even when None: sklearn then raises its "requires y to be passed" error.
+        X, y = validate_data(self, X, y, reset=True)
         y = self._encode(y, reset=True)
         model = self._build_model(X, y)
         _check_compiled(model)
@@ -138,6 +141,14 @@ class SKLearnClassifier(ClassifierMixin, _SKLBase):
             if len(self.classes_) == 1:
                 raise ValueError("Classifier can't train when only one class is present.")
         return self._target_encoder.transform(y)
+
+    def decision_function(self, X):
+        """The model's raw outputs for X (one column per class)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return self.model_.predict(X, verbose=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

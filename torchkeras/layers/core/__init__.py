@@ -18,3 +18,4 @@ from torchkeras.layers.core.lambda_layer import Lambda
 from torchkeras.layers.core.masking import Masking
 from torchkeras.layers.core.reversible_embedding import ReversibleEmbedding
 from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
+from torchkeras.layers.core.wrapper import Wrapper

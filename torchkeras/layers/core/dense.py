@@ -8,7 +8,7 @@ from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras import weight_layout as wl
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
-from torchkeras.quantizers import kernel_ops
+from torchkeras.quantizers import calibrated_support, kernel_ops
 from torchkeras.quantizers.layer_saving import LoRAQuantSavingMixin, deserialize_quantization_config
 from torchkeras.quantizers.layer_support import LoRAQuantMixin, drop_variable, split_dtype
 from torchkeras.quantizers.quantizers import unpack_int4
@@ -34,7 +34,7 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
     _lq_weight = "kernel"
     _lq_lora = ("lora_kernel_a", "lora_kernel_b")
     _lq_axis = 0
-    _lq_modes = ("int8", "int4", "float8")
+    _lq_modes = ("int8", "int4", "float8", "gptq", "awq")
     _lq_quantizable = ("Dense",)
     _lq_spec = {
         None: ["kernel", "bias"],
@@ -42,6 +42,8 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
         "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
         "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
                    "outputs_grad_scale", "outputs_grad_amax_history"],
+        "gptq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"],
+        "awq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx"],
     }
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -82,7 +84,7 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
         self._bias = self._track_variable(self.torch_module, "bias", "bias", regularizer=self.bias_regularizer,
                                           constraint=self.bias_constraint) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
-        if self.quantization_mode in ("int8", "int4"):
+        if self.quantization_mode in ("int8", "int4", "gptq", "awq"):
             self._lq_drop_float()
             drop_variable(self, self._kernel)
         self._lq_build()
@@ -93,6 +95,8 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
             return self._kernel
         if not self.built:
             raise AttributeError("You must build the layer before accessing `kernel`.")
+        if self.quantization_mode in ("gptq", "awq"):
+            return calibrated_support.kernel_view(self)
         kernel = self._kernel
         if self.quantization_mode == "int4":
             kernel = unpack_int4(kernel, self._orig_output_dim, axis=-1)
@@ -121,6 +125,8 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
             x = F.linear(inputs, (w + self._lq_lora_delta().to(w.dtype)).t())
         elif mode == "float8":
             return self._float8_call(inputs)
+        elif mode in ("gptq", "awq"):
+            return calibrated_support.calibrated_forward(self, inputs, self._orig_dims, torch.matmul)
         else:
             q = self._kernel
             if mode == "int4":

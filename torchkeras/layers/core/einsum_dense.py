@@ -59,9 +59,6 @@ class EinsumDense(EinsumLoRAQuantMixin, Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.gptq_unpacked_column_size = gptq_unpacked_column_size
         self._lq_setup(lora_rank, lora_alpha, deserialize_quantization_config(quantization_config), policy)
-        if self.quantization_mode in ("gptq", "awq"):
-            raise NotImplementedError(f"EinsumDense: {self.quantization_mode.upper()} quantization is not "
-                                      "supported by torchkeras; use 'int8', 'int4' or 'float8'.")
         self.bias = None
         self._matmul_plan = None
         if self._batch_input_shape is not None:
@@ -86,7 +83,7 @@ class EinsumDense(EinsumLoRAQuantMixin, Layer):
                              "or in the input shape.")
         self.input_spec = InputSpec(ndim=len(input_shape))
         self._build_shape, self._kernel_shape = input_shape, tuple(kernel_shape)
-        if self.quantization_mode not in ("int8", "int4"):  # as Keras: no float kernel to quantize away
+        if self.quantization_mode not in ("int8", "int4", "gptq", "awq"):  # as Keras: no float kernel
             self._kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
                                            initializer=self._kernel_initializer_for(input_axes, output_axes),
                                            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)

@@ -145,10 +145,16 @@ class Embedding(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
             try:
                 out = embedding_lookup(ids, weight)
             except IndexError as err:
+                lo, hi = int(ids.min()), int(ids.max())
+                if -self.input_dim <= lo and hi < self.input_dim:
+                    # Keras's `take` on torch counts negative ids from the end, as numpy does.
+                    out = embedding_lookup(torch.where(ids < 0, ids + self.input_dim, ids), weight)
+                    target = torch_dtype(self.compute_dtype)
+                    return out if out.dtype == target else out.to(target)
                 raise ValueError(
-                    f"Embedding {self.name!r} received an id outside [0, input_dim={self.input_dim}). "
-                    f"Ids must be integers in that range (got values between {int(ids.min())} and "
-                    f"{int(ids.max())}); increase `input_dim` or re-index the data.") from err
+                    f"Embedding {self.name!r} received an id outside [-input_dim, input_dim) for input_dim={self.input_dim}. "
+                    f"Ids must be integers in that range (got values between {lo} and "
+                    f"{hi}); increase `input_dim` or re-index the data.") from err
         else:
             out = embedding_lookup(ids, weight)
         target = torch_dtype(self.compute_dtype)

@@ -52,7 +52,8 @@ class InputLayer(Layer):
         self.optional = optional
         self.built = True
         if input_tensor is None:
-            input_tensor = KerasTensor(self.batch_shape, dtype=self._dtype_name, name=self.name)
+            # a mixed policy's inputs are float32 (its variable dtype), as Keras's floatx() default
+            input_tensor = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
             node = Node(self, (), {}, input_tensor)
             input_tensor._keras_history = (node, 0)
             self._inbound_nodes.append(node)

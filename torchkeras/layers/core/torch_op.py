@@ -1,6 +1,6 @@
 """TorchOpLayer: a torch function applied to symbolic tensors (``a + b``, ``x[:, 0]``, ``torch.cat``)."""
 
-from torchkeras.keras_tensor import KerasTensor, fake_tensor, map_structure, to_keras_tensor
+from torchkeras.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
 
 
@@ -23,12 +23,8 @@ class TorchOpLayer(Layer):
 
     def _symbolic_op(self, args, kwargs):
         from torchkeras.keras_tensor import Node
-        sentinels = set()
-        fake_args, fake_kwargs = map_structure(
-            lambda t: fake_tensor(t, sentinels) if isinstance(t, KerasTensor) else t, (args, kwargs))
-        out = self.func(*fake_args, **fake_kwargs)
-        out = map_structure(lambda t: to_keras_tensor(t, sentinels, name=self.name)
-                            if hasattr(t, "shape") and hasattr(t, "dtype") else t, out)
+        from torchkeras.ops._symbolic import infer_output
+        out = infer_output(self.func, args, kwargs, name=self.name)
         node = Node(self, args, kwargs, out)
         for i, t in enumerate(node.flat_outputs):
             if isinstance(t, KerasTensor):

@@ -77,7 +77,7 @@ class Concatenate(Merge):
         for x, m in zip(inputs, mask):
             if m is None:
                 full.append(ops.ones_like(x, dtype="bool"))
-            elif ops.ndim(m) < ops.ndim(x):
+            elif len(m.shape) < len(x.shape):  # (ops.ndim of a KerasTensor is symbolic)
                 full.append(ops.logical_or(ops.expand_dims(m, -1), ops.zeros_like(x, dtype="bool")))
             else:
                 full.append(ops.cast(m, "bool"))

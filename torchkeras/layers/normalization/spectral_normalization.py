@@ -9,8 +9,8 @@ the kernel as a plain weight of the layer, not through sigma. Inference calls ru
 import torch
 
 from torchkeras import initializers
+from torchkeras.layers.core.wrapper import Wrapper
 from torchkeras.layers.input_spec import InputSpec
-from torchkeras.layers.layer import Layer
 from torchkeras.utils import serialization
 from torchkeras.variables import Variable
 
@@ -31,7 +31,7 @@ def _alias(v):
     return Variable(layer, next(k for k, p in layer._parameters.items() if p is v), v.name, layer=layer)
 
 
-class SpectralNormalization(Layer):
+class SpectralNormalization(Wrapper):
     """Spectral normalization of `layer`'s `kernel` (or `embeddings`).
 
     Args:
@@ -42,11 +42,7 @@ class SpectralNormalization(Layer):
     """
 
     def __init__(self, layer, power_iterations=1, **kwargs):
-        if not isinstance(layer, Layer):
-            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. Please ensure "
-                             "wrapped layer is a valid Keras layer.")
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         if power_iterations <= 0:
             raise ValueError("`power_iterations` should be greater than zero. Received: "
                              f"`power_iterations={power_iterations}`")

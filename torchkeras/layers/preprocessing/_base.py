@@ -62,7 +62,8 @@ def to_numpy(x):
 
 def to_strings(x, encoding="utf-8"):
     """Strings (str, bytes, lists of them, numpy U/S/O arrays) as an object array of Python str."""
-    arr = x if isinstance(x, np.ndarray) else to_numpy(x) if not isinstance(x, (list, tuple, str, bytes)) \
+    # np.asarray drops ndarray subclasses (the porting layer's string tensors iterate as 0-d tensors)
+    arr = np.asarray(x) if isinstance(x, np.ndarray) else to_numpy(x) if not isinstance(x, (list, tuple, str, bytes)) \
         else np.asarray(x, dtype=object)
     if arr.dtype.kind == "U":
         return arr.astype(object)

@@ -1,11 +1,10 @@
 """TimeDistributed: applies a layer to every temporal slice of a (batch, time, ...) input."""
 
+from torchkeras.layers.core.wrapper import Wrapper
 from torchkeras.layers.layer import Layer
-from torchkeras.layers.rnn.stacked_rnn_cells import revive_layer
-from torchkeras.utils import serialization
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Runs `layer` on the input reshaped to (batch * time, ...) and restores (batch, time, ...).
 
     The wrapped layer sees one merged batch, which is what Keras computes and what the fused torch ops
@@ -16,8 +15,7 @@ class TimeDistributed(Layer):
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. "
                              f"Received: {layer}")
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _inner_shape(self, input_shape):
@@ -49,17 +47,6 @@ class TimeDistributed(Layer):
 
     def compute_mask(self, inputs, mask=None):
         return mask
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["layer"] = serialization.serialize_keras_object(self.layer)
-        return cfg
-
-    @classmethod
-    def from_config(cls, cfg, custom_objects=None):
-        cfg = dict(cfg)
-        cfg["layer"] = revive_layer(cfg["layer"], custom_objects)
-        return cls(**cfg)
 
 
 def _check_mask(mask, inputs):

@@ -1,69 +1,20 @@
-"""TensorBoard event files written directly (the `tensorboard` package is optional): TFRecord framing
-with masked CRC-32C, and the few protobuf messages summaries need, encoded by hand. Scalars are
-`simple_value`s and histograms `HistogramProto`s, as torch's SummaryWriter (which torchkeras's
-TensorBoard callback uses) writes them."""
+"""`tf.summary`'s event records. The framing, the protobuf encoding, scalars and PNG come from the
+TensorBoard callback's writer (`torchkeras.callbacks.tensorboard_events`); what only `tf.summary`
+writes (histograms with given buckets, single images, text tensors) is encoded here, plus a reader
+for tests and debugging."""
 
-import os
-import socket
 import struct
-import time
-import zlib
 
 import numpy as np
 
-_CRC_TABLE = []
-for _i in range(256):
-    _c = _i
-    for _ in range(8):
-        _c = (_c >> 1) ^ 0x82F63B78 if _c & 1 else _c >> 1
-    _CRC_TABLE.append(_c)
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    table = _CRC_TABLE
-    for b in data:
-        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-def masked_crc(data):
-    crc = crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _varint(n):
-    out = bytearray()
-    n &= (1 << 64) - 1
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _key(field, wire):
-    return _varint((field << 3) | wire)
-
-
-def f_varint(field, n):
-    return _key(field, 0) + _varint(int(n))
-
-
-def f_double(field, x):
-    return _key(field, 1) + struct.pack("<d", float(x))
-
-
-def f_float(field, x):
-    return _key(field, 5) + struct.pack("<f", float(x))
-
-
-def f_bytes(field, data):
-    data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    return _key(field, 2) + _varint(len(data)) + data
+from torchkeras.callbacks.tensorboard_events import EventFileWriter  # noqa: F401  (tf.summary's writer)
+from torchkeras.callbacks.tensorboard_events import _bytes as f_bytes
+from torchkeras.callbacks.tensorboard_events import _crc32c as crc32c  # noqa: F401
+from torchkeras.callbacks.tensorboard_events import _double as f_double
+from torchkeras.callbacks.tensorboard_events import _int as f_varint
+from torchkeras.callbacks.tensorboard_events import _masked_crc as masked_crc
+from torchkeras.callbacks.tensorboard_events import _png as png
+from torchkeras.callbacks.tensorboard_events import scalar_value  # noqa: F401
 
 
 def f_packed_doubles(field, values):
@@ -77,10 +28,6 @@ def plugin_metadata(plugin, content=b"", description=None):
     return meta
 
 
-def scalar_value(tag, value):
-    return f_bytes(1, tag) + f_float(2, value)
-
-
 def histogram_value(tag, values, buckets=None):
     v = np.asarray(values, dtype=np.float64).reshape(-1)
     counts, edges = np.histogram(v, bins=buckets or 30) if v.size else (np.zeros(0), np.zeros(1))
@@ -88,18 +35,6 @@ def histogram_value(tag, values, buckets=None):
              + f_double(4, v.sum()) + f_double(5, np.square(v).sum()) + f_packed_doubles(6, edges[1:])
              + f_packed_doubles(7, counts))
     return f_bytes(1, tag) + f_bytes(5, histo)
-
-
-def png(image):
-    """PNG bytes of an HxWxC uint8 array (C in 1, 3, 4)."""
-    h, w, c = image.shape
-    raw = b"".join(b"\x00" + image[row].tobytes() for row in range(h))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    color = {1: 0, 3: 2, 4: 6}[c]
-    header = struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 def image_value(tag, image):
@@ -116,40 +51,8 @@ def text_value(tag, strings, description=None):
     return f_bytes(1, tag) + f_bytes(9, plugin_metadata("text", description=description)) + f_bytes(8, tensor)
 
 
-class EventFileWriter:
-    """Appends Event records to `logdir/events.out.tfevents.<time>.<host>.<pid>[suffix]`."""
-
-    _uid = 0
-
-    def __init__(self, logdir, filename_suffix=""):
-        os.makedirs(logdir, exist_ok=True)
-        EventFileWriter._uid += 1
-        name = (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}."
-                f"{EventFileWriter._uid}{filename_suffix or ''}")
-        self.path = os.path.join(logdir, name)
-        self._file = open(self.path, "wb")
-        self._write_event(f_bytes(3, "brain.Event:2"))
-        self.flush()
-
-    def _write_event(self, body, wall_time=None):
-        data = f_double(1, wall_time or time.time()) + body
-        header = struct.pack("<Q", len(data))
-        self._file.write(header + struct.pack("<I", masked_crc(header)) + data + struct.pack("<I", masked_crc(data)))
-
-    def add_values(self, values, step):
-        self._write_event(f_varint(2, step) + f_bytes(5, b"".join(f_bytes(1, v) for v in values)))
-
-    def flush(self):
-        if not self._file.closed:
-            self._file.flush()
-
-    def close(self):
-        if not self._file.closed:
-            self._file.close()
-
-
 def read_events(path):
-    """Records of an event file as raw Event bytes (for tests and debugging)."""
+    """Records of an event file as raw Event bytes."""
     out = []
     with open(path, "rb") as f:
         data = f.read()

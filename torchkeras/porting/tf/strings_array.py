@@ -1,6 +1,8 @@
 """String tensors: torch has none, so TF string values are numpy object arrays of `bytes` (what TF's
 `.numpy()` returns), in a small ndarray subclass that adds TF's tensor methods."""
 
+import functools
+
 import numpy as np
 
 
@@ -32,6 +34,12 @@ class StringTensor(np.ndarray):
         for i, v in enumerate(arr.reshape(-1).tolist() if arr.dtype.kind in "SU" else arr.reshape(-1)):
             flat[i] = _to_bytes(v)
         return out.view(cls)
+
+    @property
+    def dtype(self):
+        # TF code asks `x.dtype == "string"` / `x.dtype == tf.string`; numpy's own code reading
+        # `.dtype` gets an object that still answers as dtype('O') (see _StringDType).
+        return _string_dtype()
 
     def dim(self):
         # torch's spelling of ndim: shape ops shared with numeric tensors ask for it
@@ -78,3 +86,26 @@ def is_string(x):
             first = first[0]
         return isinstance(first, (str, bytes))
     return False
+
+
+@functools.lru_cache(maxsize=None)
+def _string_dtype():
+    # _core imports this module, so DType is imported on first use
+    from torchkeras.porting.tf._core import DType
+
+    class _StringDType(DType):
+        """tf.string for a StringTensor's `.dtype`: equal to "string", tf.string, object and dtype('O');
+        any other attribute (kind, char, itemsize, ...) and numpy's `np.dtype(x)` come from dtype('O')."""
+
+        dtype = np.dtype(object)
+
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return getattr(np.dtype(object), name)
+
+        def __hash__(self):
+            return hash(self._name)
+
+    return _StringDType("string", None, np.dtype(object))
+
