@@ -7,14 +7,16 @@ import struct
 
 import numpy as np
 
-from torchkeras.callbacks.tensorboard_events import EventFileWriter  # noqa: F401  (tf.summary's writer)
+from torchkeras.callbacks.tensorboard_events import (
+    EventFileWriter,  # noqa: F401  (tf.summary's writer)
+    scalar_value,  # noqa: F401
+)
 from torchkeras.callbacks.tensorboard_events import _bytes as f_bytes
 from torchkeras.callbacks.tensorboard_events import _crc32c as crc32c  # noqa: F401
 from torchkeras.callbacks.tensorboard_events import _double as f_double
 from torchkeras.callbacks.tensorboard_events import _int as f_varint
 from torchkeras.callbacks.tensorboard_events import _masked_crc as masked_crc
 from torchkeras.callbacks.tensorboard_events import _png as png
-from torchkeras.callbacks.tensorboard_events import scalar_value  # noqa: F401
 
 
 def f_packed_doubles(field, values):
