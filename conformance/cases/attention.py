@@ -277,7 +277,7 @@ def transformer_data(rng):
 model_case("TransformerEncoder_predict", transformer_classifier,
            data=lambda rng: [a[:16] for a in transformer_data(rng)[0]], grad=False)
 CASES.append(Case(id="TransformerEncoder_fit_adam", kind="fit", build=transformer_classifier, data=transformer_data,
-                  compile={"optimizer": lambda k: k.optimizers.Adam(learning_rate=0.005),
+                  compile={"optimizer": lambda k: k.optimizers.Adam(learning_rate=0.002),
                            "loss": "binary_crossentropy", "metrics": ["accuracy"]},
                   epochs=3, batch_size=32, evaluate=True))
 CASES.append(Case(id="TransformerEncoder_fit_sgd", kind="fit", build=transformer_classifier, data=transformer_data,
