@@ -20,7 +20,12 @@ from torchkeras.quantizers import kernel_ops
 from torchkeras.quantizers import quantization_config as qc
 from torchkeras.quantizers import quantizers as Q
 from torchkeras.quantizers.layer_saving import LoRAQuantSavingMixin
-from torchkeras.quantizers.layer_support import LoRAQuantMixin, new_variable
+from torchkeras.quantizers.layer_support import (
+    KERNEL_LQ_MODES,
+    KERNEL_LQ_SPEC,
+    LoRAQuantMixin,
+    new_variable,
+)
 
 
 class _QuantizedEinsum(torch.autograd.Function):
@@ -42,17 +47,9 @@ class _QuantizedEinsum(torch.autograd.Function):
 class EinsumLoRAQuantMixin(LoRAQuantSavingMixin, LoRAQuantMixin):
     _lq_weight = "kernel"
     _lq_lora = ("lora_kernel_a", "lora_kernel_b")
-    _lq_modes = ("int8", "int4", "float8", "gptq", "awq")
+    _lq_modes = KERNEL_LQ_MODES
     _lq_quantizable = ("EinsumDense",)
-    _lq_spec = {
-        None: ["kernel", "bias"],
-        "int8": ["kernel", "bias", "kernel_scale"],
-        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
-        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
-                   "outputs_grad_scale", "outputs_grad_amax_history"],
-        "gptq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"],
-        "awq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx"],
-    }
+    _lq_spec = KERNEL_LQ_SPEC
 
     # ---- hooks of LoRAQuantMixin
     def _lq_info(self):

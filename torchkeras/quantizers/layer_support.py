@@ -65,6 +65,19 @@ def drop_variable(layer, var):
     layer._keras_vars[:] = [v for v in layer._keras_vars if v is not var]
 
 
+# Keras's variable_serialization_spec (save order) of the kernel layers, Dense and EinsumDense.
+KERNEL_LQ_MODES = ("int8", "int4", "float8", "gptq", "awq")
+KERNEL_LQ_SPEC = {
+    None: ["kernel", "bias"],
+    "int8": ["kernel", "bias", "kernel_scale"],
+    "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+    "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
+               "outputs_grad_scale", "outputs_grad_amax_history"],
+    "gptq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"],
+    "awq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx"],
+}
+
+
 class _FrozenView(Variable):
     """The float weight after enable_lora: still listed where it was created (Keras's order), but
     not trainable."""

@@ -10,7 +10,13 @@ from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.quantizers import calibrated_support, kernel_ops
 from torchkeras.quantizers.layer_saving import LoRAQuantSavingMixin, deserialize_quantization_config
-from torchkeras.quantizers.layer_support import LoRAQuantMixin, drop_variable, split_dtype
+from torchkeras.quantizers.layer_support import (
+    KERNEL_LQ_MODES,
+    KERNEL_LQ_SPEC,
+    LoRAQuantMixin,
+    drop_variable,
+    split_dtype,
+)
 from torchkeras.quantizers.quantizers import unpack_int4
 from torchkeras.utils.validation import positive_int
 
@@ -34,17 +40,9 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
     _lq_weight = "kernel"
     _lq_lora = ("lora_kernel_a", "lora_kernel_b")
     _lq_axis = 0
-    _lq_modes = ("int8", "int4", "float8", "gptq", "awq")
+    _lq_modes = KERNEL_LQ_MODES
     _lq_quantizable = ("Dense",)
-    _lq_spec = {
-        None: ["kernel", "bias"],
-        "int8": ["kernel", "bias", "kernel_scale"],
-        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
-        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
-                   "outputs_grad_scale", "outputs_grad_amax_history"],
-        "gptq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"],
-        "awq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx"],
-    }
+    _lq_spec = KERNEL_LQ_SPEC
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
