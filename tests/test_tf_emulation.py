@@ -161,7 +161,8 @@ def _summary_values(path):
     for record in _events.read_events(path):
         if b"brain.Event" in record:
             continue
-        i = record.index(b"\x2a")  # Event.summary (field 5)
+        assert record[0] == 0x09  # Event.wall_time (field 1, fixed64): its 8 bytes may hold any value
+        i = record.index(b"\x2a", 9)  # Event.summary (field 5), after wall_time and the small step varint
         summary = record[i + 2:]
         j = summary.index(b"\x0a", 2)  # Value.tag (field 1) inside the first Value
         tag = summary[j + 2:j + 2 + summary[j + 1]]
