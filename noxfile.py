@@ -79,5 +79,8 @@ def keras_suite(session):
 def porting(session):
     """The porting corpus: real Keras scripts under `python -m torchkeras run` and under real Keras."""
     _install(session, "conformance", "dev", "examples")
+    # The Keras-2 scripts' reference runs under tf_keras; it declares `tensorflow`, whose modules
+    # tensorflow-cpu already provides, hence --no-deps.
+    session.install("--no-deps", *CONSTRAINTS, "tf-keras")
     session.run("python", "-m", "conformance.porting_corpus", "--jobs", "2", *session.posargs,
                 env={"OMP_NUM_THREADS": "1"})

@@ -1,12 +1,12 @@
-"""`python -m benchmarks [report mlp cnn lstm latency]`: each benchmark times torchkeras and its baselines in
+"""`python -m benchmarks [report mlp cnn lstm latency mha]`: each benchmark times torchkeras and its baselines in
 one run; the default is the report (results.md + chart.png vs torch, Keras 3 and tf.keras)."""
 
 import sys
 
-from benchmarks import bench_cnn, bench_latency, bench_lstm, bench_mlp, report
+from benchmarks import bench_cnn, bench_latency, bench_lstm, bench_mha, bench_mlp, report
 
 BENCHES = {"report": report.main, "mlp": bench_mlp.main, "cnn": bench_cnn.main,
-           "lstm": bench_lstm.main, "latency": bench_latency.main}
+           "lstm": bench_lstm.main, "latency": bench_latency.main, "mha": bench_mha.main}
 
 
 def main(argv):

@@ -140,3 +140,22 @@ def compare(keras_model, torchkeras_model, inputs, atol=1e-6, rtol=1e-5, copy_we
         if first:
             msg += f"; first diverging layer: {first}"
     return Comparison(False, maxerr, errs, msg, first, rows)
+
+
+def same_tf_data_map(ours, ref, data, batch, fn=None, drop_remainder=False, rtol=1e-6, atol=1e-6):
+    """Map a torchkeras layer and its tf.keras twin over the same real `tf.data` dataset (`fn(layer)`
+    wraps a layer when given): element specs, dtypes, shapes and every batch's values must agree."""
+    import tensorflow as tf  # only conformance imports TensorFlow (torch was imported first above)
+
+    results = []
+    for layer in (ours, ref):
+        ds = tf.data.Dataset.from_tensor_slices(data).batch(batch, drop_remainder=drop_remainder)
+        ds = ds.map(fn(layer) if fn is not None else layer)
+        results.append((ds.element_spec, [b.numpy() for b in ds]))
+    (spec, got), (want_spec, want) = results
+    assert spec.dtype == want_spec.dtype, (spec, want_spec)
+    assert spec.shape.as_list() == want_spec.shape.as_list(), (spec, want_spec)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape, (g.dtype, g.shape, w.dtype, w.shape)
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)

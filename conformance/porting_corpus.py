@@ -2,12 +2,16 @@
 under torchkeras (`python -m torchkeras run`) and under real Keras (TensorFlow backend), and compare.
 
     python -m conformance.porting_corpus [--fast] [--no-keras] [--jobs N] [--json out.json] [names...]
-    python -m conformance.porting_corpus --record     # refresh the real-Keras reference bands
+    python -m conformance.porting_corpus --record [--repeats N] [--append] [names...]   # real-Keras bands
 
 Each script ends with `FINAL key=value ...`. The table shows, per script, whether it ran to that line
 under each runtime, the first error (the exception line: usually the TF/Keras symbol that stopped it)
 and both sets of final metrics. Exit status is 1 when the torchkeras pass rate is below FLOOR, or when a
 script of the fast subset fails or leaves the real-Keras band.
+
+The real-Keras side is Keras 3 on TensorFlow, except for the scripts in KERAS2, written for Keras 2,
+which run under tf_keras (the Keras 2 package for TF 2.16+; `pip install tf-keras`, in the conformance
+extra). A band is the spread of several real-Keras runs (`--record --repeats N`, `--append` to add runs).
 """
 
 import argparse
@@ -36,6 +40,62 @@ TIMEOUT = 300
 _KERAS_BOOT = ("import os, runpy, sys; import keras; sys.argv = sys.argv[1:]; "
                "sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0]))); "
                "runpy.run_path(sys.argv[0], run_name='__main__')")
+# Scripts written for Keras 2 that Keras 3 cannot run (module paths and names Keras 3 removed; the
+# mixed-precision guide reads KerasTensor.dtype.name): their real reference is Keras 2, i.e. tf_keras
+# (Keras 2 for TF 2.21), run by _boot_keras2 below. The k2_* ones are keras-team/keras 2.x examples,
+# older than tf.keras 2.11's new optimizers: they get the optimizers they were written for (legacy).
+KERAS2 = ["guide_mixed_precision", "k2_babi_rnn", "k2_cifar10_cnn", "k2_conv_lstm", "k2_variational_autoencoder"]
+# Keras 2 module paths (keras 2.0-2.3) that Keras 2.4+ moved under keras.src; tf_keras keeps their
+# contents in these public modules.
+_KERAS2_MOVED = {
+    **{f"keras.layers.{m}": "tf_keras.layers" for m in (
+        "core", "convolutional", "recurrent", "pooling", "normalization", "embeddings", "merge",
+        "advanced_activations", "wrappers", "noise", "cudnn_recurrent", "convolutional_recurrent", "local")},
+    **{f"keras.utils.{m}": "tf_keras.utils" for m in ("np_utils", "generic_utils", "vis_utils", "data_utils")},
+    "keras.objectives": "tf_keras.losses",
+}
+_KERAS2_MOVED.update({"tf_keras" + k[len("keras"):]: v for k, v in _KERAS2_MOVED.items()})
+
+
+def _boot_keras2(path, legacy_optimizers=False):
+    """Run a corpus script with `keras` (and `keras.*`) meaning tf_keras, as a Keras 2 script expects;
+    TF_USE_LEGACY_KERAS=1 (set by run_one) makes `tf.keras` tf_keras too."""
+    import importlib
+    import importlib.abc
+    import importlib.util
+    import runpy
+    import types
+
+    class Keras2Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, fullname, path=None, target=None):
+            # `from keras.layers import recurrent` asks for `tf_keras.layers.recurrent`: the module
+            # behind `keras.layers` is tf_keras's.
+            if fullname == "keras" or fullname.startswith("keras.") or fullname in _KERAS2_MOVED:
+                return importlib.util.spec_from_loader(fullname, self, is_package=True)
+            return None
+
+        def create_module(self, spec):
+            # The tf_keras module itself, so classes are not loaded twice under two names.
+            return importlib.import_module(_KERAS2_MOVED.get(spec.name, "tf_keras" + spec.name[len("keras"):]))
+
+        def exec_module(self, module):
+            pass
+
+    for name in [n for n in sys.modules if n == "keras" or n.startswith("keras.")]:
+        del sys.modules[name]
+    sys.meta_path.insert(0, Keras2Finder())
+    if legacy_optimizers:
+        # Keras 2.0-2.10's optimizers (`decay=`, `lr=`) are tf_keras's legacy ones: `keras.optimizers` is
+        # tf_keras.optimizers with those classes (tf_keras's own code imports tf_keras.src, untouched).
+        import tf_keras
+        optimizers = types.ModuleType("keras.optimizers")
+        optimizers.__dict__.update(vars(tf_keras.optimizers))
+        optimizers.__dict__.update({k: v for k, v in vars(tf_keras.optimizers.legacy).items()
+                                    if not k.startswith("_")})
+        sys.modules["keras.optimizers"] = tf_keras.optimizers = optimizers
+    sys.argv = [path]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    runpy.run_path(path, run_name="__main__")
 
 
 def scripts(names=()):
@@ -105,6 +165,11 @@ def run_one(name, runtime, timeout=TIMEOUT):
         # so the backend fixed, before the script runs.
         env["KERAS_BACKEND"] = "tensorflow"
         cmd = [sys.executable, "-c", _KERAS_BOOT, path]
+        if name in KERAS2:
+            env["TF_USE_LEGACY_KERAS"] = "1"
+            env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+            cmd = [sys.executable, "-c", "import sys; from conformance.porting_corpus import _boot_keras2; "
+                   "_boot_keras2(sys.argv[1], sys.argv[2] == '1')", path, "1" if name.startswith("k2_") else "0"]
     start = time.time()
     with tempfile.TemporaryDirectory() as cwd:
         try:
@@ -165,24 +230,31 @@ def main(argv=None):
     ap.add_argument("--no-keras", action="store_true", help="torchkeras only; compare with the stored reference")
     ap.add_argument("--record", action="store_true", help="run real Keras --repeats times, store the bands")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--append", action="store_true",
+                    help="with --record: add the new runs to the stored ones instead of replacing them")
+    ap.add_argument("--timeout", type=int, default=TIMEOUT, help="seconds per script run")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--json", help="write the per-script results here")
     args = ap.parse_args(argv)
     names = scripts(FAST if args.fast and not args.names else args.names)
 
     if args.record:
-        ref = load_reference()
-        pairs = [(n, i) for n in names for i in range(args.repeats)]
+        # Script by script, the file rewritten after each, so a run cut short keeps what it recorded.
         with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            runs = dict(zip(pairs, pool.map(lambda p: run_one(p[0], "keras"), pairs)))
-        for name in names:
-            got = [runs[(name, i)] for i in range(args.repeats)]
-            finals = [r["final"] for r in got if r["ok"]]
-            ref[name] = ({k: sorted(f[k] for f in finals) for k in finals[0]} if finals
-                         else {"_keras_error": got[0]["error"]})
-            print(name, ref[name], flush=True)
-        with open(REFERENCE, "w") as f:
-            json.dump(ref, f, indent=1, sort_keys=True)
+            for name in names:
+                got = list(pool.map(lambda _: run_one(name, "keras", timeout=args.timeout), range(args.repeats)))
+                finals = [r["final"] for r in got if r["ok"]]
+                ref = load_reference()
+                old = {k: v for k, v in ref.get(name, {}).items() if not k.startswith("_")} if args.append else {}
+                if finals:
+                    ref[name] = {k: sorted(old.get(k, []) + [f[k] for f in finals]) for k in finals[0]}
+                elif not old:
+                    ref[name] = {"_keras_error": got[0]["error"]}
+                print(name, ref.get(name), flush=True)
+                tmp = REFERENCE + ".tmp"
+                with open(tmp, "w") as f:
+                    json.dump(ref, f, indent=1, sort_keys=True)
+                os.replace(tmp, REFERENCE)
         return 0
 
     ref = load_reference()
@@ -190,7 +262,7 @@ def main(argv=None):
     start = time.time()
     done = {}
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        futures = {pool.submit(run_one, *j): j for j in jobs}
+        futures = {pool.submit(run_one, *j, timeout=args.timeout): j for j in jobs}
         for fut in as_completed(futures):
             job = futures[fut]
             done[job] = res = fut.result()

@@ -171,6 +171,42 @@ def test_mha_dropout_only_in_training():
     assert not np.allclose(layer(q, q, training=True).detach().numpy(), layer(q, q).detach().numpy())
 
 
+@pytest.mark.parametrize("cls,kwargs", [("MultiHeadAttention", dict(num_heads=2, key_dim=4)),
+                                         ("GroupQueryAttention", dict(head_dim=4, num_query_heads=2,
+                                                                      num_key_value_heads=1))])
+def test_attention_dropout_has_one_seeded_stream(cls, kwargs):
+    # Keras's layer holds exactly one SeedGenerator (its Dropout sub-layer's); equal seeds, equal draws.
+    q = randn(2, 4, 8)
+    a, b = (getattr(keras.layers, cls)(dropout=0.5, seed=3, **kwargs) for _ in range(2))
+    a(q, q)
+    b(q, q)
+    b.set_weights(a.get_weights())
+    gens = {id(v) for m in a.modules() for v in vars(m).values() if isinstance(v, keras.random.SeedGenerator)}
+    assert len(gens) == 1
+    close(a(q, q, training=True), b(q, q, training=True).detach().numpy())
+
+
+def test_mha_with_dropout_at_inference_keeps_the_softmax_path_numbers():
+    # Keras runs its softmax-layer path whenever dropout > 0, also at inference, where a fully
+    # masked query row gets zero weights (output = bias) rather than the fused path's uniform
+    # average; the layer must give that result (and no gradient through the row) on any path.
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, dropout=0.3, bias_initializer="random_normal")
+    q, v = randn(2, 3, 8), randn(2, 4, 8)
+    mask = RNG.random((2, 3, 4)) < 0.6
+    mask[0, 1] = False
+    mask[1, 2] = [True, False, False, False]
+    layer(q, v)
+    expected, p = np_mha(q, v, layer.get_weights(), 4, mask, fused=False)
+    close(layer(q, v, attention_mask=mask), expected)
+    close(layer(q, v), np_mha(q, v, layer.get_weights(), 4)[0])
+    out, scores = layer(q, v, attention_mask=mask, return_attention_scores=True)
+    close(out, expected)
+    close(scores, p)
+    qt = torch.from_numpy(q).requires_grad_(True)
+    layer(qt, v, attention_mask=mask).sum().backward()
+    assert torch.all(qt.grad[0, 1] == 0) and torch.all(qt.grad[1, :2] != 0)
+
+
 @pytest.mark.parametrize("arg", ["num_heads", "key_dim", "value_dim"])
 @pytest.mark.parametrize("bad", [0, -2, 1.5])
 def test_mha_invalid_dims_name_argument_and_value(arg, bad):
@@ -230,6 +266,18 @@ def test_gqa_matches_numpy_with_repeated_kv_heads(kv_heads):
     close(scores, p)
     mask = RNG.random((2, 5, 3)) < 0.5
     close(layer(q, v, attention_mask=mask), np_mha(q, v, layer.get_weights(), 3, mask, repeats=4 // kv_heads)[0])
+
+
+def test_gqa_with_dropout_at_inference_zeroes_fully_masked_rows():
+    layer = keras.layers.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2, dropout=0.2,
+                                             bias_initializer="random_normal")
+    q, v = randn(2, 5, 6), randn(2, 3, 6)
+    mask = RNG.random((2, 5, 3)) < 0.5
+    mask[1, 3] = False
+    layer(q, v)
+    expected, _ = np_mha(q, v, layer.get_weights(), 3, mask, fused=False, repeats=2)
+    close(layer(q, v, attention_mask=mask), expected)
+    close(layer(q, v, attention_mask=mask, return_attention_scores=True)[0], expected)
 
 
 def test_gqa_errors_and_explicit_masks():

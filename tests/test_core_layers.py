@@ -328,3 +328,17 @@ def test_embedding_out_of_range_ids_raise_with_the_range():
     layer = L.Embedding(5, 3)
     with pytest.raises(ValueError, match=r"between -6 and 2"):
         layer(np.array([[-6, 2]]))
+
+
+def test_dense_and_einsum_dense_with_activation_set_to_none_are_linear():
+    # Keras's layers skip an activation a user sets to None after construction.
+    layer = L.Dense(2, use_bias=False)
+    layer.build((1, 2))
+    layer.set_weights([np.array([[1.0, -2.0], [3.0, -4.0]], "float32")])
+    layer.activation = None
+    np.testing.assert_allclose(layer(np.array([[-1.0, 2.0]], "float32")).detach().numpy(), [[5.0, -6.0]])
+    ed = L.EinsumDense("ab,bc->ac", output_shape=2)
+    ed.build((1, 2))
+    ed.set_weights([np.array([[1.0, -2.0], [3.0, -4.0]], "float32")])
+    ed.activation = None
+    np.testing.assert_allclose(ed(np.array([[-1.0, 2.0]], "float32")).detach().numpy(), [[5.0, -6.0]])

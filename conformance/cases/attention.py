@@ -173,6 +173,13 @@ for name, call in (("attention_mask", {}), ("attention_mask_causal", {"use_causa
 model_case("MultiHeadAttention_attention_mask_dropout_inference",
            qvk_model("MultiHeadAttention", dict(MHA, dropout=0.25), [Q, V], attention_mask=(5, 3)),
            data=masked_data([Q, V], (2, 5, 3)))
+model_case("MultiHeadAttention_attention_mask_causal_dropout_inference",
+           qvk_model("MultiHeadAttention", dict(MHA, dropout=0.25), [Q, (2, 5, 8)], {"use_causal_mask": True},
+                     attention_mask=(5, 5)),
+           data=masked_data([Q, (2, 5, 8)], (2, 5, 5)))
+model_case("MultiHeadAttention_causal_dropout_inference",
+           qvk_model("MultiHeadAttention", dict(MHA, dropout=0.25), [Q], {"use_causal_mask": True},
+                     self_attention=True), inputs=[Q])
 for name, kw in (("self", {}), ("cross", {"cross": True})):
     cross = bool(kw)
     for extra, call in (("", {}), ("_causal", {"use_causal_mask": True})):
@@ -204,6 +211,12 @@ for name, kw, shapes, call, self_att in gqa_rows:
                inputs=shapes)
 model_case("GroupQueryAttention_attention_mask", qvk_model("GroupQueryAttention", GQA, [Q, V], attention_mask=(5, 3)),
            data=masked_data([Q, V], (2, 5, 3)))
+model_case("GroupQueryAttention_attention_mask_dropout_inference",
+           qvk_model("GroupQueryAttention", dict(GQA, dropout=0.2), [Q, V], attention_mask=(5, 3)),
+           data=masked_data([Q, V], (2, 5, 3)))
+model_case("GroupQueryAttention_causal_dropout_inference",
+           qvk_model("GroupQueryAttention", dict(GQA, dropout=0.2), [Q], {"use_causal_mask": True},
+                     self_attention=True), inputs=[Q])
 for name, cross in (("self", False), ("cross", True)):
     model_case(f"GroupQueryAttention_embedding_masks_{name}", embedded_model("GroupQueryAttention", GQA, cross=cross),
                data=token_data(cross), grad=False)

@@ -58,6 +58,18 @@ ln("LayerNormalization_axis_1_2", {"axis": [1, 2]}, (2, 4, 6), grad=True)
 ln("LayerNormalization_axis_1_rank3", {"axis": 1}, (2, 4, 6))
 ln("LayerNormalization_rank4_axis_-1", {}, (2, 3, 4, 5))
 ln("LayerNormalization_no_center", {"center": False}, (4, 6))
+
+
+def _ln_built_for_rank2(k):
+    # Keras keeps `axis=[-1]` after build, so a layer built on rank-2 shapes normalises rank-4 inputs.
+    layer = k.layers.LayerNormalization(gamma_initializer=k.initializers.RandomUniform(0.5, 1.5, seed=3),
+                                        beta_initializer=k.initializers.RandomNormal(0.0, 0.3, seed=4))
+    layer.build((3, 5))
+    return layer
+
+
+CASES.append(Case(id="LayerNormalization_built_rank2_called_rank4", build=_ln_built_for_rank2,
+                  inputs=(2, 3, 4, 5)))
 ln("LayerNormalization_no_scale", {"scale": False}, (4, 6))
 ln("LayerNormalization_epsilon_0.5", {"epsilon": 0.5}, (4, 6))
 ln("LayerNormalization_rms_scaling", {"rms_scaling": True}, (4, 6))

@@ -64,6 +64,10 @@ for mode in ("one_hot", "multi_hot", "count"):
 CASES += [
     layer_case("CategoryEncoding_one_hot_last_dim_1", "CategoryEncoding", {"num_tokens": 4, "output_mode": "one_hot"},
                inputs=(5, 1), dtype="int32", high=4),
+    layer_case("CategoryEncoding_one_hot_int32_dtype", "CategoryEncoding",
+               {"num_tokens": 4, "output_mode": "one_hot", "dtype": "int32"}, inputs=(4,), dtype="int64", high=4),
+    layer_case("CategoryEncoding_multi_hot_rank3", "CategoryEncoding", {"num_tokens": 5, "output_mode": "multi_hot"},
+               inputs=(2, 3, 4), dtype="int32", high=5),
     layer_case("CategoryEncoding_no_num_tokens", "CategoryEncoding", {}, expect_error=True),
     layer_case("CategoryEncoding_bad_mode", "CategoryEncoding", {"num_tokens": 3, "output_mode": "tf_idf"},
                expect_error=True),

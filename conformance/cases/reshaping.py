@@ -65,3 +65,11 @@ _add("UpSampling2D_nearest_1", "UpSampling2D", {"size": 1}, (2, 3, 3, 2))
 _add("Flatten_after_ZeroPadding_cf_order", "Flatten", CF, (2, 2, 3, 3))
 
 CASES = family("reshaping", BASIC) + family("spatial_reshaping", SPATIAL)
+
+# The interpolations besides nearest/bilinear go through TF's resize kernels (Keras's ops.image.resize).
+_RESIZED = [layer_case(f"UpSampling2D_{interp}_2x3_cl", "UpSampling2D", {"size": (2, 3), "interpolation": interp},
+                       (2, 5, 6, 3)) for interp in ("bicubic", "area", "lanczos3", "lanczos5")]
+_RESIZED.append(layer_case("UpSampling2D_bicubic_cf", "UpSampling2D",
+                           {"size": 2, "interpolation": "bicubic", "data_format": "channels_first"}, (2, 3, 5, 6),
+                           grad=True))
+CASES += family("spatial_reshaping", _RESIZED)

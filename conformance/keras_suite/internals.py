@@ -38,7 +38,7 @@ NAMES = {
     "keras.src.layers.IndexLookup": "torchkeras.layers.preprocessing.index_lookup:IndexLookup",
     "keras.src.layers.preprocessing.index_lookup.IndexLookup":
         "torchkeras.layers.preprocessing.index_lookup:IndexLookup",
-    "keras.src.layers.preprocessing.data_layer.DataLayer": "torchkeras.layers.preprocessing._base:DataLayer",
+    "keras.src.layers.preprocessing.data_layer.DataLayer": "torchkeras.layers.preprocessing.data_layer:DataLayer",
     "keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell":
         "torchkeras.layers.rnn.dropout_rnn_cell:DropoutRNNCell",
     "keras.src.layers.rnn.conv_lstm.ConvLSTMCell": "torchkeras.layers.rnn.conv_lstm_cell:ConvLSTMCell",

@@ -106,3 +106,31 @@ def _recorded_training_node(K):
 
 def test_recorded_training_flag_yields_to_an_explicit_one():
     assert _recorded_training_node(torchkeras) == _recorded_training_node(keras)
+
+
+def _float64_layers(K):
+    """Layers with dtype="float64" on float32 inputs: variable dtypes, output dtypes and values."""
+    K.backend.clear_session()
+    rs = np.random.RandomState(3)
+    out = {}
+    for name, layer, x in (
+            ("dense", K.layers.Dense(3, activation="tanh", dtype="float64"), rs.rand(2, 4)),
+            ("conv", K.layers.Conv2D(2, 3, activation="relu", dtype="float64"), rs.rand(1, 5, 5, 2)),
+            ("lstm", K.layers.LSTM(3, dtype="float64"), rs.rand(2, 4, 2)),
+            ("bn", K.layers.BatchNormalization(dtype="float64"), rs.rand(3, 4))):
+        x = x.astype("float32")
+        layer.build(x.shape)
+        _set(layer, 7)
+        y = layer(x)
+        out[name] = ([str(w.dtype).replace("torch.", "").replace("<dtype: '", "").rstrip("'>")
+                      for w in layer.weights], str(y.dtype).split(".")[-1].replace("<dtype: '", "").rstrip("'>"),
+                     K.ops.convert_to_numpy(y))
+    return out
+
+
+def test_float64_policy_layers_make_float64_weights_and_outputs():
+    ours, ref = _float64_layers(torchkeras), _float64_layers(keras)
+    for name in ref:
+        assert ours[name][0] == ref[name][0], name
+        assert ours[name][1] == ref[name][1] == "float64", name
+        np.testing.assert_allclose(ours[name][2], ref[name][2], rtol=1e-6, atol=1e-8, err_msg=name)

@@ -487,7 +487,22 @@ PIPELINES = {
     "concatenate-infinite": lambda d: d.data.Dataset.range(3).concatenate(d.data.Dataset.range(5, 7)).repeat().take(9),
     "from_tensors": lambda d: d.data.Dataset.from_tensors((DX, DY)).repeat(2),
     "float64-kept": lambda d: d.data.Dataset.from_tensor_slices(DX.astype(np.float64)).batch(5),
+    # A one-key dict inside a tuple has as many leaves as the tuple has entries: it must stay a dict.
+    "dict1-label-slices": lambda d: d.data.Dataset.from_tensor_slices(({"a": DX}, DY)),
+    "dict1-label-batch": lambda d: d.data.Dataset.from_tensor_slices(({"a": DX}, DY)).repeat(2).batch(7),
+    "dict1-label-map": lambda d: d.data.Dataset.from_tensor_slices(({"a": DX}, DY)).map(lambda x, y: (x, y + 1)),
+    "dict2-label-slices": lambda d: d.data.Dataset.from_tensor_slices(({"a": DX, "b": DY}, DY)),
+    "tuple1-label-slices": lambda d: d.data.Dataset.from_tensor_slices(((DX,), DY)).batch(3),
 }
+
+
+def _skeleton(element):
+    """The nesting of an element or element_spec, leaves blanked: dict keys and tuple lengths."""
+    if isinstance(element, dict):
+        return {k: _skeleton(v) for k, v in element.items()}
+    if isinstance(element, (tuple, list)):
+        return tuple(_skeleton(v) for v in element)
+    return "leaf"
 
 
 def _numpy_stream(ds, limit=50):
@@ -506,8 +521,10 @@ def test_tf_data_pipeline_matches_tensorflow(name):
     real_spec, our_spec = tf.nest.flatten(real.element_spec), emu.nest.flatten(ours.element_spec)
     assert [(tuple(s.shape.as_list()) if s.shape.rank is not None else None, s.dtype.name) for s in real_spec] == \
         [(tuple(s.shape.as_list()) if s.shape.rank is not None else None, s.dtype.name) for s in our_spec]
+    assert _skeleton(ours.element_spec) == _skeleton(real.element_spec), ours.element_spec
     r, o = _numpy_stream(real), _numpy_stream(ours)
     assert len(r) == len(o)
+    assert [_skeleton(e) for e in o] == [_skeleton(e) for e in r]
     for a, b in zip(tf.nest.flatten(r), emu.nest.flatten(o)):
         a, b = np.asarray(a), np.asarray(b)
         assert a.shape == b.shape and (a.dtype == b.dtype or a.dtype.kind == "O"), (a, b)

@@ -2,10 +2,9 @@
 # SOURCE: https://keras.io/examples/generative/dcgan_overriding_train_step/
 #   (keras-team/keras-io: examples/generative/dcgan_overriding_train_step.py)
 # CHANGED: data: the CelebA download + image_dataset_from_directory(label_mode=None, image_size=(64, 64),
-#   batch_size=32) -> one tf.data batch of 32 uint8 64x64x3 images cast to float;
-#   the GANMonitor image-saving callback (and fit's callbacks=[...]) left out: its Keras 3 text could not be
-#   retrieved to copy it exactly; epochs unchanged (1). (An earlier transcription had
-#   narrowed the generator 128/256/512 and discriminator 64/128/128 widths; restored to the source's.)
+#   batch_size=32) -> one tf.data batch of 32 uint8 64x64x3 images cast to float; the sample-image plot
+#   left out; epochs unchanged (1). Model, GAN train_step, GANMonitor callback (it writes 10 PNGs to the
+#   working directory) and compile/fit as in the Keras 3 version ("Last modified: 2023/12/21").
 import keras
 import tensorflow as tf
 
@@ -131,6 +130,24 @@ class GAN(keras.Model):
         }
 
 
+class GANMonitor(keras.callbacks.Callback):
+    def __init__(self, num_img=3, latent_dim=128):
+        self.num_img = num_img
+        self.latent_dim = latent_dim
+        self.seed_generator = keras.random.SeedGenerator(42)
+
+    def on_epoch_end(self, epoch, logs=None):
+        random_latent_vectors = keras.random.normal(
+            shape=(self.num_img, self.latent_dim), seed=self.seed_generator
+        )
+        generated_images = self.model.generator(random_latent_vectors)
+        generated_images *= 255
+        generated_images.numpy()
+        for i in range(self.num_img):
+            img = keras.utils.array_to_img(generated_images[i])
+            img.save("generated_img_%03d_%d.png" % (epoch, i))
+
+
 epochs = 1  # In practice, use ~100 epochs
 
 gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim)
@@ -140,6 +157,8 @@ gan.compile(
     loss_fn=keras.losses.BinaryCrossentropy(),
 )
 
-history = gan.fit(dataset, epochs=epochs)
+history = gan.fit(
+    dataset, epochs=epochs, callbacks=[GANMonitor(num_img=10, latent_dim=latent_dim)]
+)
 h = history.history
 print(f"FINAL d_loss={h['d_loss'][-1]:.4f} g_loss={h['g_loss'][-1]:.4f}")

@@ -1,7 +1,8 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: https://keras.io/guides/functional_api/ (keras-team/keras-io: guides/functional_api.py)
+#   Two of the guide's sections: the multi-input/multi-output ticket model and the toy ResNet.
 # CHANGED: data: the guide's random ticket arrays 1280 -> 256 rows (seeded); keras.datasets.cifar10 ->
-#   _corpus_data.cifar10() (same shapes/dtypes; the guide already trains on x_train[:1000] for 1 epoch);
+#   _corpus_data.cifar10(n_train=1000) (same shapes/dtypes; the guide trains on x_train[:1000] for 1 epoch);
 #   the ticket model's epochs unchanged (2); plot_model calls dropped (graphviz).
 import numpy as np
 import keras
@@ -93,7 +94,7 @@ outputs = layers.Dense(10)(x)
 model = keras.Model(inputs, outputs, name="toy_resnet")
 model.summary()
 
-(x_train, y_train), (x_test, y_test) = cifar10()
+(x_train, y_train), (x_test, y_test) = cifar10(n_train=1000)
 
 x_train = x_train.astype("float32") / 255.0
 x_test = x_test.astype("float32") / 255.0

@@ -1,9 +1,9 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: keras-team/keras 2.3.1: examples/conv_lstm.py
 #   (https://github.com/keras-team/keras/blob/2.3.1/examples/conv_lstm.py)
-# CHANGED: data: generate_movies(n_samples=1200, n_frames=15) on an 80x80 canvas cropped to 40x40 ->
-#   n_samples=24, n_frames=6 on 32x32 cropped to 16x16 (the script's own generator, sizes only);
-#   epochs 300 -> 1; the prediction-plot section dropped (matplotlib).
+# CHANGED: data: generate_movies(n_samples=1200) -> generate_movies(n_samples=12) and fit on [:10] instead
+#   of [:1000] (frames, 80x80 canvas and 40x40 crop as the original; np.float -> float, removed from NumPy);
+#   epochs 300 -> 1; the prediction-plot section dropped (matplotlib). Model, compile and fit as written.
 """ This script demonstrates the use of a convolutional LSTM network.
 """
 from keras.models import Sequential
@@ -18,7 +18,7 @@ import numpy as np
 
 seq = Sequential()
 seq.add(ConvLSTM2D(filters=40, kernel_size=(3, 3),
-                   input_shape=(None, 16, 16, 1),
+                   input_shape=(None, 40, 40, 1),
                    padding='same', return_sequences=True))
 seq.add(BatchNormalization())
 
@@ -44,12 +44,12 @@ seq.compile(loss='binary_crossentropy', optimizer='adadelta')
 # Generate movies with 3 to 7 moving squares inside.
 # The squares are of shape 1x1 or 2x2 pixels,
 # which move linearly over time.
-# For convenience we first create movies with bigger width and height (32x32)
-# and at the end we select a 16x16 window.
+# For convenience we first create movies with bigger width and height (80x80)
+# and at the end we select a 40x40 window.
 
-def generate_movies(n_samples=24, n_frames=6):
-    row = 32
-    col = 32
+def generate_movies(n_samples=1200, n_frames=15):
+    row = 80
+    col = 80
     noisy_movies = np.zeros((n_samples, n_frames, row, col, 1), dtype=float)
     shifted_movies = np.zeros((n_samples, n_frames, row, col, 1),
                               dtype=float)
@@ -60,8 +60,8 @@ def generate_movies(n_samples=24, n_frames=6):
 
         for j in range(n):
             # Initial position
-            xstart = np.random.randint(8, 24)
-            ystart = np.random.randint(8, 24)
+            xstart = np.random.randint(20, 60)
+            ystart = np.random.randint(20, 60)
             # Direction of motion
             directionx = np.random.randint(0, 3) - 1
             directiony = np.random.randint(0, 3) - 1
@@ -93,9 +93,9 @@ def generate_movies(n_samples=24, n_frames=6):
                 shifted_movies[i, t, x_shift - w: x_shift + w,
                                y_shift - w: y_shift + w, 0] += 1
 
-    # Cut to a 16x16 window
-    noisy_movies = noisy_movies[::, ::, 8:24, 8:24, ::]
-    shifted_movies = shifted_movies[::, ::, 8:24, 8:24, ::]
+    # Cut to a 40x40 window
+    noisy_movies = noisy_movies[::, ::, 20:60, 20:60, ::]
+    shifted_movies = shifted_movies[::, ::, 20:60, 20:60, ::]
     noisy_movies[noisy_movies >= 1] = 1
     shifted_movies[shifted_movies >= 1] = 1
     return noisy_movies, shifted_movies
@@ -103,7 +103,7 @@ def generate_movies(n_samples=24, n_frames=6):
 
 np.random.seed(0)
 # Train the network
-noisy_movies, shifted_movies = generate_movies(n_samples=24)
-history = seq.fit(noisy_movies[:20], shifted_movies[:20], batch_size=10,
+noisy_movies, shifted_movies = generate_movies(n_samples=12)
+history = seq.fit(noisy_movies[:10], shifted_movies[:10], batch_size=10,
                   epochs=1, validation_split=0.05)
 print(f"FINAL loss={history.history['loss'][-1]:.4f}")

@@ -1,23 +1,28 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: https://keras.io/examples/structured_data/imbalanced_classification/
 #   (keras-team/keras-io: examples/structured_data/imbalanced_classification.py)
-# CHANGED: data: the creditcard.csv parsing -> _corpus_data.credit_card() (float32 features (2000, 30),
-#   int64 targets reshaped to (n, 1) as the original's); epochs 30 -> 3.
+# CHANGED: data: the creditcard.csv parsing loop -> the rows of _corpus_data.credit_card() (2,000 rows of 30
+#   float features and an int label, ~5% positive) put in the same all_features / all_targets lists; the
+#   source's own np.array(..., "float32") / np.array(..., "uint8") lines kept; epochs 30 -> 3. Model,
+#   compile, callbacks and fit as in the original.
 import numpy as np
-import keras
 
 from _corpus_data import credit_card
 
-all_features, all_targets = credit_card()
-all_targets = all_targets.reshape(-1, 1)
-print("features.shape:", all_features.shape)
-print("targets.shape:", all_targets.shape)
+_x, _y = credit_card()
+all_features = _x.tolist()  # stand-in for the parsed CSV rows
+all_targets = [[int(t)] for t in _y]
 
-num_val_samples = int(len(all_features) * 0.2)
-train_features = all_features[:-num_val_samples]
-train_targets = all_targets[:-num_val_samples]
-val_features = all_features[-num_val_samples:]
-val_targets = all_targets[-num_val_samples:]
+features = np.array(all_features, dtype="float32")
+targets = np.array(all_targets, dtype="uint8")
+print("features.shape:", features.shape)
+print("targets.shape:", targets.shape)
+
+num_val_samples = int(len(features) * 0.2)
+train_features = features[:-num_val_samples]
+train_targets = targets[:-num_val_samples]
+val_features = features[-num_val_samples:]
+val_targets = targets[-num_val_samples:]
 
 print("Number of training samples:", len(train_features))
 print("Number of validation samples:", len(val_features))
@@ -38,6 +43,8 @@ val_features -= mean
 std = np.std(train_features, axis=0)
 train_features /= std
 val_features /= std
+
+import keras
 
 model = keras.Sequential(
     [

@@ -2,13 +2,13 @@
 # SOURCE: https://keras.io/examples/timeseries/timeseries_classification_from_scratch/
 #   (keras-team/keras-io: examples/timeseries/timeseries_classification_from_scratch.py)
 # CHANGED: data: the FordA .tsv download (readucr) -> _corpus_data.forda() (same dtypes, labels in
-#   {-1, 1}, 300/100 rows of length 128 instead of 3601/1320 of length 500); epochs 500 -> 3; plots dropped.
+#   {-1, 1}, 300/100 rows of length 500 instead of 3601/1320); epochs 500 -> 3; plots dropped.
 import keras
 import numpy as np
 
 from _corpus_data import forda
 
-(x_train, y_train), (x_test, y_test) = forda()
+(x_train, y_train), (x_test, y_test) = forda(length=500)
 
 x_train = x_train.reshape((x_train.shape[0], x_train.shape[1], 1))
 x_test = x_test.reshape((x_test.shape[0], x_test.shape[1], 1))

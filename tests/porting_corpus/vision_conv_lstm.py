@@ -1,8 +1,9 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: https://keras.io/examples/vision/conv_lstm/ (keras-team/keras-io: examples/vision/conv_lstm.py)
-# CHANGED: data: the Moving MNIST download -> _corpus_data.moving_squares(n=20) (float32 (20, 10, 16, 16, 1) in
-#   [0, 1], as the original after its /255 and frame shift); epochs 20 -> 2;
-#   frame-prediction plotting dropped.
+# CHANGED: data: the Moving MNIST download (np.load of mnist_test_seq.npy, uint8 (20, 10000, 64, 64)) ->
+#   a uint8 (20, 4, 64, 64) array of drifting squares from _corpus_data.moving_squares (4 videos instead of
+#   1000; frames and frame size as the original's); epochs 20 -> 2; the plots, frame predictions and GIFs
+#   dropped. Model, compile, callbacks and fit as in the original.
 import numpy as np
 
 import keras
@@ -10,7 +11,15 @@ from keras import layers
 
 from _corpus_data import moving_squares
 
-dataset = moving_squares(n=20)
+dataset = (moving_squares(n=4, frames=20, size=64)[..., 0] * 255).astype("uint8")
+dataset = np.swapaxes(dataset, 0, 1)  # stand-in for np.load(fpath): frames first, as the .npy file
+
+# Swap the axes representing the number of frames and number of data samples.
+dataset = np.swapaxes(dataset, 0, 1)
+# We'll pick out 1000 of the 10000 total examples and use those.
+dataset = dataset[:1000, ...]
+# Add a channel dimension since the images are grayscale.
+dataset = np.expand_dims(dataset, axis=-1)
 
 # Split into train and validation sets using indexing to optimize memory.
 indexes = np.arange(dataset.shape[0])
@@ -20,6 +29,10 @@ train_index = indexes[: int(0.9 * dataset.shape[0])]
 val_index = indexes[int(0.9 * dataset.shape[0]) :]
 train_dataset = dataset[train_index]
 val_dataset = dataset[val_index]
+
+# Normalize the data to the 0-1 range.
+train_dataset = train_dataset / 255
+val_dataset = val_dataset / 255
 
 
 # We'll define a helper function to shift the frames, where

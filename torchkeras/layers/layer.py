@@ -349,6 +349,12 @@ class Layer(nn.Module):
         v = Variable(owner, attr, name, layer=self, to_keras=to_keras, to_torch=to_torch, trainable=trainable,
                      regularizer=regularizer, constraint=constraint, assign_fn=assign_fn)
         p = v.param
+        if p is not None and p.is_floating_point():
+            # Torch modules make float32 parameters; Keras makes a layer's variables in its policy's
+            # variable dtype (float64, or bfloat16 under a non-mixed "bfloat16" policy).
+            want = torch_dtype(self.variable_dtype)
+            if want.is_floating_point and p.dtype != want:
+                p.data = p.data.to(want)
         if isinstance(p, nn.Parameter):
             p.requires_grad_(bool(trainable) and self.trainable)
         self._keras_vars.append(v)
@@ -508,13 +514,16 @@ class Layer(nn.Module):
         if isinstance(x, torch.Tensor):
             if self.autocast and x.dtype == torch.float64 and self.compute_dtype != "float64":
                 x = x.to(torch_dtype(self.compute_dtype))
+            elif self.autocast and self.compute_dtype == "float64" and x.is_floating_point():
+                x = x.to(torch.float64)  # Keras autocasts float inputs up to a float64 policy too
             return x
         if isinstance(x, np.ndarray) or isinstance(x, (list, float, int, np.generic)) and not any_symbolic(x):
             arr = np.asarray(x)
             if arr.dtype == object:
                 raise TypeError(f'Layer "{self.name}" received an input it cannot convert to a tensor: {type(x)}')
-            t = torch.from_numpy(arr) if arr.dtype != np.float64 else torch.from_numpy(arr.astype(np.float32))
-            if t.is_floating_point() and self.autocast and self.compute_dtype != "float64":
+            keep64 = arr.dtype == np.float64 and self.compute_dtype == "float64"
+            t = torch.from_numpy(arr.astype(np.float32) if arr.dtype == np.float64 and not keep64 else arr)
+            if t.is_floating_point() and self.autocast:
                 t = t.to(torch_dtype(self.compute_dtype))
             dev = self._device()
             return t.to(dev) if dev is not None else t
@@ -540,7 +549,8 @@ class Layer(nn.Module):
 
     def forward(self, inputs=_cargs._NO_INPUT, *args, **kwargs):
         # Hot path: one built float32 tensor, no extra positional args.
-        if type(inputs) is not torch.Tensor or args or not self.built or inputs.dtype is torch.float64:
+        if type(inputs) is not torch.Tensor or args or not self.built or inputs.dtype is torch.float64 \
+                or self._dtype_name == "float64":
             return self._forward_general(inputs, *args, **kwargs)
         spec = self.input_spec
         if spec is not None and not spec.quick_ok(inputs):

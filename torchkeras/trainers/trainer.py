@@ -13,6 +13,7 @@ from .. import optimizers as optimizers_module
 from ..callbacks.callback_list import CallbackList
 from ..mixed_precision.scaling import scaler_for
 from . import data_adapter as da
+from . import host_memory
 from .compile_utils import CompileLoss, CompileMetrics, MeanTracker
 from .compiled_steps import CompiledSteps, resolve_jit_compile
 from .device import place_model
@@ -316,6 +317,7 @@ class Trainer:
         if kwargs:
             raise TypeError(f"fit() got an unexpected keyword argument(s) {sorted(kwargs)}.")
         self._assert_compile_called("fit")
+        host_memory.tune_for(self)
         return fit_loop(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                         validation_data, shuffle, class_weight, sample_weight, initial_epoch,
                         steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
@@ -326,6 +328,7 @@ class Trainer:
         if kwargs:
             raise TypeError(f"evaluate() got an unexpected keyword argument(s) {sorted(kwargs)}.")
         self._assert_compile_called("evaluate")
+        host_memory.tune_for(self)
         iterator = EpochIterator(x, y, sample_weight, batch_size, steps, shuffle=False,
                                  device=self._data_device())
         if not isinstance(callbacks, CallbackList):
@@ -336,6 +339,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs as numpy arrays (a list / dict of them for several outputs)."""
+        host_memory.tune_for(self)
         out = predict_single_batch(self, x, batch_size, verbose, steps, callbacks)
         if out is not NOT_SINGLE_BATCH:
             return out

@@ -73,8 +73,12 @@ def check_mask_broadcast(mask, shape, what="attention_mask"):
                          f"Received: {what}.shape={tuple(mask.shape)} (the combined mask, heads axis added).")
 
 
-def dot_product_attention(query, key, value, mask, scale, is_causal):
-    """Keras's `ops.dot_product_attention` on (B, T, N, H) tensors through torch's fused SDPA."""
+def dot_product_attention(query, key, value, mask, scale, is_causal, zero_masked_rows=False):
+    """Keras's `ops.dot_product_attention` on (B, T, N, H) tensors through torch's fused SDPA.
+
+    `zero_masked_rows`: give a fully masked query row zero weights (its output 0, no gradient), as
+    the softmax-layer path does, instead of dot_product_attention's uniform average. With that,
+    the result is the softmax-layer path's (`einsum`, masked softmax, `einsum`) to rounding."""
     q, k, v = query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2)
     attn_mask = None
     if mask is not None:
@@ -90,6 +94,8 @@ def dot_product_attention(query, key, value, mask, scale, is_causal):
         q = q * row_any.to(q.dtype)
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal and mask is None,
                                          scale=scale)
+    if zero_masked_rows and mask is not None:
+        out = out * row_any.to(out.dtype)
     return out.transpose(1, 2)
 
 

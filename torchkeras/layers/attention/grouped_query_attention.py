@@ -93,7 +93,10 @@ class GroupedQueryAttention(QueryValueLayer):
         self._value_dense.build(value_shape)
         self._softmax = Softmax(axis=-1, dtype=self.dtype_policy)
         self._dropout_layer = Dropout(rate=self.dropout, dtype=self.dtype_policy, seed=self.seed)
-        self.seed_generator = SeedGenerator(self.seed) if self.dropout > 0 else None
+        # One SeedGenerator in all, as Keras: the Dropout sub-layer's (the attribute is a second name).
+        self.seed_generator = getattr(self._dropout_layer, "seed_generator", None)
+        if self.seed_generator is None and self.dropout > 0:
+            self.seed_generator = SeedGenerator(self.seed)
         self._dot_product_equation = "bquh,bkuh->buqk"
         self._combine_equation = "buqk,bkuh->bquh"
         self._output_dense = self._dense("bquh,uhm->bqm", (None, self.feature_dim), "m", "attention_output")
@@ -149,13 +152,15 @@ class GroupedQueryAttention(QueryValueLayer):
         query, key, value = as_tensor(query), as_tensor(key), as_tensor(value)
         if attention_mask is not None:
             attention_mask = as_bool(attention_mask).to(query.device)
-        if not (self.dropout > 0.0 or self._return_attention_scores or query.dim() != 4):
+        # As MultiHeadAttention: the fused kernel also where dropout is configured but off (inference).
+        dropout_on = self.dropout > 0.0 and training
+        if not (dropout_on or self._return_attention_scores or query.dim() != 4):
             mask = attention_mask
             if mask is not None:
                 while mask.dim() < 4:
                     mask = mask.unsqueeze(-3)
-            return dot_product_attention(query, key, value, mask, self._inverse_sqrt_head_dim,
-                                         use_causal_mask), None
+            return dot_product_attention(query, key, value, mask, self._inverse_sqrt_head_dim, use_causal_mask,
+                                         zero_masked_rows=self.dropout > 0.0), None
         if use_causal_mask:
             causal = self._compute_causal_mask(query, value)
             attention_mask = causal if attention_mask is None else attention_mask & causal

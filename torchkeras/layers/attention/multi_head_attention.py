@@ -48,7 +48,8 @@ class MultiHeadAttention(QueryValueLayer):
     `Embedding(mask_zero=True)`) are combined with `attention_mask`, the causal mask and the
     sliding window. Weights: `query`, `key`, (`gate`,) `value`, `attention_output` EinsumDense
     sub-layers with kernels (dim, heads, head_dim) / (heads, head_dim, out), as Keras.
-    Without dropout and attention scores, 3-D inputs run through `F.scaled_dot_product_attention`.
+    Unless scores are returned or dropout is applied (training with `dropout > 0`), 3-D inputs run
+    through `F.scaled_dot_product_attention`, with Keras's numbers for fully masked rows on each path.
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
@@ -161,8 +162,11 @@ class MultiHeadAttention(QueryValueLayer):
         norm_axes = tuple(range(scores_rank - len(self._attention_axes), scores_rank))
         self._softmax = Softmax(axis=norm_axes, dtype=self.dtype_policy)
         self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype_policy, seed=self.seed)
-        # The scores' dropout draws from this stream (Keras's Dropout layer owns one).
-        self.seed_generator = SeedGenerator(self.seed) if self._dropout > 0 else None
+        # The scores' dropout draws from the Dropout sub-layer's stream: as in Keras, the layer holds
+        # one SeedGenerator in all (the attribute is a second name for it).
+        self.seed_generator = getattr(self._dropout_layer, "seed_generator", None)
+        if self.seed_generator is None and self._dropout > 0:
+            self.seed_generator = SeedGenerator(self.seed)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
@@ -226,10 +230,14 @@ class MultiHeadAttention(QueryValueLayer):
         query, key, value = as_tensor(query), as_tensor(key), as_tensor(value)
         if attention_mask is not None:
             attention_mask = as_bool(attention_mask).to(query.device)
-        if not (self._dropout > 0.0 or return_attention_scores or query.dim() != 4):
+        # Keras runs its softmax-layer path whenever the layer has dropout, even where none is
+        # applied (inference). There the fused kernel gives the same numbers, to rounding, once a
+        # fully masked query row gets zero weights as that path gives it.
+        dropout_on = self._dropout > 0.0 and training
+        if not (dropout_on or return_attention_scores or query.dim() != 4):
             mask = None if attention_mask is None else self._expand_mask(attention_mask, 4)
-            return dot_product_attention(query, key, value, mask, self._inverse_sqrt_key_dim,
-                                         use_causal_mask), None
+            return dot_product_attention(query, key, value, mask, self._inverse_sqrt_key_dim, use_causal_mask,
+                                         zero_masked_rows=self._dropout > 0.0), None
         if use_causal_mask:
             causal = self._compute_causal_mask(query, value)
             attention_mask = causal if attention_mask is None else attention_mask & causal

@@ -13,7 +13,11 @@ class Conv1D(BaseConv):
     (k, in/groups, filters); the torch module is `self.torch_module` (nn.Conv1d, weight = the kernel permuted).
 
     Input shape: (batch, steps, channels) (channels_last) or the channels_first equivalent.
+    Keras's Conv1D.call runs its own conv on `self.kernel` (causal padding included), not
+    `convolution_op`: a subclass's `convolution_op` override is not used by `call`, as in Keras.
     """
+
+    _calls_convolution_op = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,

@@ -13,6 +13,42 @@ from torchkeras.layers.convolutional.padding import apply_pad, conv_padding, out
 from torchkeras.layers.input_spec import InputSpec, check_input
 
 _CONV_FN = {2: F.conv2d, 3: F.conv3d}  # rank 1 runs through conv2d
+# oneDNN's conv with a fused elementwise epilogue (what TF's remapper makes of Conv2D+BiasAdd+Relu).
+_POINTWISE = (getattr(torch.ops.mkldnn, "_convolution_pointwise", None)
+              if torch.backends.mkldnn.is_available() else None)
+
+
+class _ConvReLU(torch.autograd.Function):
+    """relu(conv(x, w) + b) as one oneDNN conv with the bias and relu in its epilogue: the
+    activation never takes a separate pass over the output (nor a buffer of its own). The backward
+    is torch's: relu's mask from the saved output, then aten.convolution_backward."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+        out = _POINTWISE(x, weight, bias, padding, stride, dilation, groups, "relu", [], "")
+        ctx.save_for_backward(x, weight, out)
+        ctx.geometry = (stride, padding, dilation, groups, bias is not None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, out = ctx.saved_tensors
+        stride, padding, dilation, groups, has_bias = ctx.geometry
+        g = torch.ops.aten.threshold_backward(grad, out, 0)
+        need = ctx.needs_input_grad
+        gx, gw, gb = torch.ops.aten.convolution_backward(
+            g, x, weight, [weight.shape[0]] if has_bias else None, stride, padding, dilation, False,
+            [0] * len(stride), groups, [need[0], need[1], has_bias and need[2]])
+        return gx, gw, gb, None, None, None, None
+
+
+def _can_fuse(x, weight):
+    """The fused conv+relu runs where oneDNN's kernel matches torch's eager conv exactly: float32
+    CPU tensors, 2D, outside autocast, tracing and torch.compile (which fuse on their own)."""
+    return (_POINTWISE is not None and x.device.type == "cpu" and x.dtype == torch.float32
+            and weight.dtype == torch.float32 and x.dim() == 4
+            and not torch.is_autocast_enabled("cpu") and not torch.jit.is_tracing()
+            and not torch.compiler.is_compiling() and not torch._C._functorch.is_functorch_wrapped_tensor(x))
 
 
 def channel_axis(data_format):
@@ -120,10 +156,19 @@ class ConvRunner:
         sym, pad = self.pads(tuple(x.shape[2:]))
         return self.fn(apply_pad(x, pad), weight, bias, self.strides, sym, self.dilation, groups)
 
-    def __call__(self, x, weight, bias, groups=1):
+    def __call__(self, x, weight, bias, groups=1, relu=False):
+        """The conv of `x` in the layer's layout; `relu=True` also applies relu (fused where it can)."""
         if self.rank == 1:
             weight = weight.unsqueeze(2)
-        y = self.conv_cf(to_channels_first(x, self.rank, self.data_format), weight, bias, groups)
+        x = to_channels_first(x, self.rank, self.data_format)
+        if relu and _can_fuse(x, weight):
+            sym, pad = self.pads(tuple(x.shape[2:]))
+            y = _ConvReLU.apply(apply_pad(x, pad), weight, bias, list(self.strides), list(sym),
+                                list(self.dilation), groups)
+        else:
+            y = self.conv_cf(x, weight, bias, groups)
+            if relu:
+                y = torch.relu(y)
         fmt = self.out_format
         if fmt is not None and not y.is_contiguous(memory_format=fmt):
             # oneDNN picks NCHW when the input's layout is ambiguous (one input channel: Keras's

@@ -139,7 +139,7 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
         b = self._modules["torch_module"]._parameters["bias"]
         if b is not None:
             x = x + b
-        return self.activation(x)
+        return x if self.activation is None else self.activation(x)
 
     def _float8_call(self, inputs):
         from torchkeras import config
@@ -155,7 +155,7 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
         if b is not None:
             # Keras rounds a float32 bias through bfloat16 here (for XLA's fused bias-add).
             x = x + (b.to(torch.bfloat16).to(b.dtype) if self.compute_dtype == "float32" else b)
-        return self.activation(x)
+        return x if self.activation is None else self.activation(x)
 
     @property
     def bias(self):
@@ -168,7 +168,9 @@ class Dense(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
             # Keras's matmul promotes int/bool inputs to the float kernel's dtype (Dense on int ids
             # returns float32 in Keras); the layer base only autocasts float inputs.
             inputs = inputs.to(w.dtype)
-        return self.activation(F.linear(inputs, w, p["bias"]))
+        y = F.linear(inputs, w, p["bias"])
+        act = self.activation  # None when a user sets `layer.activation = None` (Keras then skips it)
+        return y if act is None else act(y)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

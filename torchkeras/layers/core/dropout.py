@@ -13,9 +13,16 @@ import torch.nn.functional as F
 from torchkeras import config
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.random import SeedGenerator
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
+
+
+def make_seed_generator(seed):
+    """The SeedGenerator Keras gives a layer with `seed=` (None: seeded from torch's global stream, so
+    `torch.manual_seed` / `keras.utils.set_random_seed` make it reproducible)."""
+    return SeedGenerator(seed)
 
 
 def _check_fraction(value, arg):
@@ -37,9 +44,14 @@ def _check_noise_shape(noise_shape):
         raise ValueError("Invalid value received for argument `noise_shape`. Expected an iterable of integers "
                          f"(e.g., a tuple or list). Received: noise_shape={noise_shape!r}") from None
     for i, d in enumerate(noise_shape):
-        if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0):
+        if d is None:
+            continue
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
             raise ValueError("Invalid value received for argument `noise_shape`. Expected all elements to be "
-                             f"positive integers or None. Received element at index {i}: {d!r}")
+                             f"integers or None. Received element at index {i}: {d!r} (type: {type(d).__name__})")
+        if d <= 0:
+            raise ValueError("Invalid value received for argument `noise_shape`. Expected all dimensions to be "
+                             f"positive integers or None. Received negative or zero value at index {i}: {d}")
     return tuple(None if d is None else int(d) for d in noise_shape)
 
 
@@ -50,12 +62,20 @@ class _NoiseLayer(Layer):
         super().__init__(**kwargs)
         self.seed = seed
         self._generators = {}
+        self.seed_generator = None
         self.supports_masking = True
         self.built = type(self).build is Layer.build  # as Keras: unless a subclass adds a build()
+
+    def _make_seed_generator(self, active):
+        # As Keras: a noise layer that can draw (rate/stddev > 0) owns one SeedGenerator. With
+        # `seed=None` the layer's own draws come from torch's global stream (the fused F.dropout).
+        self.seed_generator = make_seed_generator(self.seed) if active else None
 
     def _generator(self, device):
         if self.seed is None:
             return None
+        if self.seed_generator is not None and torch.device(device).type == "cpu":
+            return self.seed_generator.generator
         g = self._generators.get(device)
         if g is None:
             g = torch.Generator(device=device)
@@ -90,6 +110,7 @@ class Dropout(_NoiseLayer):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_fraction(rate, "rate")
         self.noise_shape = _check_noise_shape(noise_shape)
+        self._make_seed_generator(self.rate > 0)
 
     def _concrete_noise_shape(self, inputs):
         if len(self.noise_shape) != inputs.dim():
@@ -167,6 +188,7 @@ class GaussianNoise(_NoiseLayer):
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.stddev = _check_fraction(stddev, "stddev")
+        self._make_seed_generator(self.stddev > 0)
 
     def call(self, inputs, training=None):
         if not training or self.stddev <= 0:
@@ -185,6 +207,7 @@ class GaussianDropout(_NoiseLayer):
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_fraction(rate, "rate")
+        self._make_seed_generator(self.rate > 0)
 
     def call(self, inputs, training=None):
         if not training or self.rate <= 0:
@@ -206,6 +229,7 @@ class AlphaDropout(_NoiseLayer):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_fraction(rate, "rate")
         self.noise_shape = _check_noise_shape(noise_shape)
+        self._make_seed_generator(self.rate > 0)
 
     def call(self, inputs, training=None):
         if not training or self.rate <= 0:

@@ -115,13 +115,13 @@ class EinsumDense(EinsumLoRAQuantMixin, Layer):
             w = kernel.reshape(in_size, -1)
             if fused_bias:
                 out = F.linear(x, w.t(), self.bias.reshape(-1)).reshape(lead + out_shape)
-                return self.activation(out)
+                return out if self.activation is None else self.activation(out)
             out = torch.matmul(x, w).reshape(lead + out_shape)
         else:
             out = torch.einsum(self.equation, inputs, kernel)
         if self.bias is not None:
             out = out + self.bias
-        return self.activation(out)
+        return out if self.activation is None else self.activation(out)
 
     def compute_output_shape(self, input_shape):
         _, _, full_output_shape, _, _ = analyze_einsum_string(

@@ -168,6 +168,21 @@ class Embedding(LoRAQuantSavingMixin, LoRAQuantMixin, Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
+    def get_build_config(self):
+        cfg = super().get_build_config()
+        if cfg is None and self.built:
+            # As Keras: a layer built by `build()` without a shape records an empty shapes dict, so
+            # that loading builds it again (the table does not depend on the input shape).
+            return {"shapes_dict": {}}
+        return cfg
+
+    def build_from_config(self, cfg):
+        if cfg and (("input_shape" in cfg and cfg["input_shape"] is None)
+                    or ("input_shape" not in cfg and "shapes_dict" in cfg)):
+            self._maybe_build(None, build_kwargs=dict(cfg.get("shapes_dict") or {}))
+            return
+        super().build_from_config(cfg)
+
     def get_config(self):
         cfg = super().get_config()
         cfg.update({

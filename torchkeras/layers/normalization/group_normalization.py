@@ -50,8 +50,9 @@ class GroupNormalization(AffineNormalization):
             raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels "
                              f"({dim}). Pass `groups` <= {dim}.")
         if dim % self.groups != 0:
-            raise ValueError(f"Number of groups ({self.groups}) must divide the number of channels ({dim}) "
-                             f"exactly (Keras: 'must be a multiple of'). Pass `groups` among the divisors "
+            # Keras's wording (the number of channels must be a multiple of `groups`).
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
+                             f"({dim}): `groups` must divide the number of channels. Pass `groups` among the divisors "
                              f"of {dim}.")
         self.input_spec = InputSpec(ndim=ndim, axes={self._axis: dim})
         self._build_affine((dim,), self.scale, self.center)

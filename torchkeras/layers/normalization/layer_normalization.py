@@ -52,36 +52,56 @@ class LayerNormalization(AffineNormalization):
         if any(d is None for d in shape):
             raise ValueError(f"The normalized axes {self.axis} of the input to LayerNormalization {self.name!r} "
                              f"must have defined dimensions. Received input_shape={tuple(input_shape)}.")
-        pos = sorted(a % ndim for a in self.axis)
-        self._pos_axes = pos
-        self._bshape = U.broadcast_shape(ndim, [a % ndim for a in self.axis], shape)
-        # F.layer_norm covers the case of normalising the last k axes.
-        self._fused = pos == list(range(ndim - len(pos), ndim))
-        self._norm_shape = tuple(input_shape[a] for a in pos)
+        self._param_shape = shape
+        self._layouts = {}
+        self._pos_axes, self._bshape, self._fused, self._norm_shape = self._layout(ndim, input_shape)
         self._build_affine(shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
+    def _layout(self, ndim, input_shape):
+        """(sorted positive axes, gamma's broadcast shape, fused?, F.layer_norm's shape) for a rank."""
+        found = self._layouts.get(ndim)
+        if found is None:
+            U.normalize_axes(self.axis, ndim, self, input_shape)
+            pos = sorted(a % ndim for a in self.axis)
+            if tuple(input_shape[a] for a in self.axis) != tuple(self._param_shape):
+                self._size_error(input_shape)
+            # F.layer_norm covers the case of normalising the last k axes.
+            found = (pos, U.broadcast_shape(ndim, [a % ndim for a in self.axis], self._param_shape),
+                     pos == list(range(ndim - len(pos), ndim)), tuple(input_shape[a] for a in pos))
+            self._layouts[ndim] = found
+        return found
+
+    def _size_error(self, input_shape):
+        raise ValueError(f"LayerNormalization {self.name!r} was built for normalized axes {self.axis} of sizes "
+                         f"{tuple(self._param_shape)}; received an input of shape {tuple(input_shape)}. Pass inputs "
+                         "whose normalized axes have the sizes the layer was built with.")
+
     def call(self, inputs):
-        if inputs.dim() != len(self._bshape):
-            raise ValueError(f"LayerNormalization {self.name!r} was built for inputs of rank {len(self._bshape)}; "
-                             f"received an input of shape {tuple(inputs.shape)}.")
         x = U.compute_float(inputs)
         gamma, beta = self._affine_params(x)
+        pos, bshape, fused, norm_shape = (
+            (self._pos_axes, self._bshape, self._fused, self._norm_shape) if inputs.dim() == len(self._bshape)
+            # Keras keeps `axis` as given (negative axes count from the end), so the built layer also
+            # normalises inputs of another rank whose normalized axes have the built sizes.
+            else self._layout(inputs.dim(), tuple(inputs.shape)))
+        if any(inputs.shape[a] != n for a, n in zip(pos, norm_shape)):
+            self._size_error(tuple(inputs.shape))
         if self.rms_scaling:
-            var = torch.var(x, dim=self._pos_axes, correction=0, keepdim=True)
+            var = torch.var(x, dim=pos, correction=0, keepdim=True)
             out = x * torch.rsqrt(var + self.epsilon)
             if gamma is not None:
-                out = out * gamma.reshape(self._bshape)
-        elif self._fused:
-            out = F.layer_norm(x, self._norm_shape,
-                               None if gamma is None else gamma.reshape(self._norm_shape),
-                               None if beta is None else beta.reshape(self._norm_shape), self.epsilon)
+                out = out * gamma.reshape(bshape)
+        elif fused:
+            out = F.layer_norm(x, norm_shape,
+                               None if gamma is None else gamma.reshape(norm_shape),
+                               None if beta is None else beta.reshape(norm_shape), self.epsilon)
         else:
-            var, mean = torch.var_mean(x, dim=self._pos_axes, correction=0, keepdim=True)
+            var, mean = torch.var_mean(x, dim=pos, correction=0, keepdim=True)
             inv = torch.rsqrt(var + self.epsilon)
             if gamma is not None:
-                inv = inv * gamma.reshape(self._bshape)
+                inv = inv * gamma.reshape(bshape)
             res = -mean * inv
             if beta is not None:
-                res = res + beta.reshape(self._bshape)
+                res = res + beta.reshape(bshape)
             out = x * inv + res
         return out.to(torch_dtype(self.compute_dtype))

@@ -114,8 +114,3 @@ class SpectralNormalization(Wrapper):
         cfg["power_iterations"] = self.power_iterations
         return cfg
 
-    @classmethod
-    def from_config(cls, cfg, custom_objects=None):
-        cfg = dict(cfg)
-        cfg["layer"] = serialization.deserialize_keras_object(cfg["layer"], custom_objects)
-        return cls(**cfg)

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from torchkeras.keras_tensor import KerasTensor, any_symbolic
-from torchkeras.layers.layer import Layer
+from torchkeras.layers.preprocessing.data_layer import DataLayer as PipelineDataLayer
 
 
 def extract_x(batch):
@@ -88,8 +88,9 @@ def output_device(inputs, layer=None):
     return None
 
 
-class DataLayer(Layer):
-    """A layer whose call runs on host data (strings, hash tables) and returns torch tensors.
+class DataLayer(PipelineDataLayer):
+    """A layer whose call runs on host data (strings, hash tables) and returns torch tensors
+    (usable in `tf.data` pipelines, as Keras's DataLayer).
 
     forward() skips the numeric input conversion of `Layer`: numpy string arrays and Python lists
     reach `call` as they are (symbolic inputs still record a functional node).

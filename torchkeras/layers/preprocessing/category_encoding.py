@@ -3,11 +3,11 @@
 import torch
 
 from torchkeras.keras_tensor import torch_dtype
-from torchkeras.layers.layer import Layer
 from torchkeras.layers.preprocessing._encoding import encode
+from torchkeras.layers.preprocessing.data_layer import DataLayer
 
 
-class CategoryEncoding(Layer):
+class CategoryEncoding(DataLayer):
     """Encodes integer features in [0, num_tokens) as dense vectors.
 
     Args:
@@ -36,6 +36,13 @@ class CategoryEncoding(Layer):
         self.output_mode = output_mode
         self.sparse = sparse
 
+    def _encode(self, inputs, count_weights=None):
+        inputs = torch.as_tensor(inputs) if not isinstance(inputs, torch.Tensor) else inputs
+        if inputs.is_floating_point():
+            inputs = inputs.long()
+        return encode(inputs, self.output_mode, self.num_tokens, torch_dtype(self.compute_dtype),
+                      count_weights=count_weights)
+
     def call(self, inputs, count_weights=None):
         if count_weights is not None:
             if self.output_mode != "count":
@@ -43,10 +50,7 @@ class CategoryEncoding(Layer):
                                  f"Received `count_weights={count_weights}`.")
             count_weights = torch.as_tensor(count_weights, dtype=torch_dtype(self.compute_dtype),
                                             device=inputs.device)
-        if inputs.is_floating_point():
-            inputs = inputs.long()
-        return encode(inputs, self.output_mode, self.num_tokens, torch_dtype(self.compute_dtype),
-                      count_weights=count_weights)
+        return self._encode(inputs, count_weights)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

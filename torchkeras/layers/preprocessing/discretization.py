@@ -11,6 +11,10 @@ from torchkeras.keras_tensor import KerasTensor, torch_dtype
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.preprocessing._base import iter_batches, to_numpy
 from torchkeras.layers.preprocessing._encoding import encode
+from torchkeras.layers.preprocessing.image_preprocessing._tf_data import (
+    is_tf_input,
+    tf_data_forward_static,
+)
 
 _MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -77,6 +81,12 @@ class Discretization(Layer):
         if self.num_bins is None:
             return
         self.summary = np.array([[], []], dtype="float32")
+
+    def forward(self, inputs, *args, **kwargs):
+        # As Keras's preprocessing layers: usable inside a tf.data pipeline (`dataset.map(layer)`).
+        if type(inputs) is not torch.Tensor and is_tf_input(inputs):
+            return tf_data_forward_static(self, inputs, args, kwargs)
+        return super().forward(inputs, *args, **kwargs)
 
     def call(self, inputs):
         if self.bin_boundaries is None:

@@ -3,6 +3,7 @@
 import torch
 
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.preprocessing.image_preprocessing._tf_data import is_tf_input, tf_data_call
 
 _MEL_BREAK_FREQUENCY_HERTZ = 700.0
 _MEL_HIGH_FREQUENCY_Q = 1127.0
@@ -61,6 +62,12 @@ class MelSpectrogram(Layer):
         self.mag_exp = mag_exp
         self.min_power = min_power
         self.ref_power = ref_power
+
+    def forward(self, inputs, *args, **kwargs):
+        # As Keras's preprocessing layers: usable inside a tf.data pipeline (`dataset.map(layer)`).
+        if type(inputs) is not torch.Tensor and is_tf_input(inputs):
+            return tf_data_call(lambda v: self(v, *args, **kwargs), inputs)
+        return super().forward(inputs, *args, **kwargs)
 
     def _window(self, dtype, device):
         n = self.sequence_length

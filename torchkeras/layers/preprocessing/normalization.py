@@ -9,6 +9,10 @@ from torchkeras import config
 from torchkeras.keras_tensor import torch_dtype
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.preprocessing._base import extract_x, iter_batches
+from torchkeras.layers.preprocessing.image_preprocessing._tf_data import (
+    is_tf_input,
+    tf_data_forward_static,
+)
 
 
 class Normalization(Layer):
@@ -111,6 +115,12 @@ class Normalization(Layer):
         if self.input_mean is not None:
             return self._given_mean, self._given_variance
         return (self.adapt_mean.reshape(self._broadcast_shape), self.adapt_variance.reshape(self._broadcast_shape))
+
+    def forward(self, inputs, *args, **kwargs):
+        # As Keras's preprocessing layers: usable inside a tf.data pipeline (`dataset.map(layer)`).
+        if type(inputs) is not torch.Tensor and is_tf_input(inputs):
+            return tf_data_forward_static(self, inputs, args, kwargs)
+        return super().forward(inputs, *args, **kwargs)
 
     def call(self, inputs):
         dtype = torch_dtype(self.compute_dtype)

@@ -176,6 +176,14 @@ class TextVectorization(LookupAdaptMixin, DataLayer):
             input_shape = input_shape + (None,)
         return self._lookup_layer.compute_output_shape(input_shape)
 
+    def _graph_output_shape(self, input_shape):
+        # In a tf.data graph the split tokens of each string collapse into one encoding, (batch, depth),
+        # as TensorFlow's ops give it; compute_output_shape keeps Keras's answer for symbolic inputs.
+        if self._output_mode == "int" or self._split is None:
+            return self.compute_output_shape(input_shape)
+        depth = self._lookup_layer.compute_output_shape((None, None))[-1]
+        return (depth,) if not input_shape else (input_shape[0], depth)
+
     def _output_dtype(self):
         return "int64" if self._output_mode == "int" else config.floatx()
 

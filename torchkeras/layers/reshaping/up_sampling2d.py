@@ -1,16 +1,18 @@
-"""UpSampling2D: nearest (repeat) or bilinear upsampling of an image batch by integer factors.
+"""UpSampling2D: upsampling of an image batch by integer factors (repeat for "nearest", else a resize).
 
 "bilinear" is TF's resize with half-pixel centers, which is torch's interpolate(align_corners=False)
-with the output size given explicitly (both clamp source coordinates at the borders).
+with the output size given explicitly (both clamp source coordinates at the borders). The other
+methods go through `ops.image.resize`, which builds TF's kernels (torch's bicubic uses a = -0.75
+where TF uses -0.5, and torch has no lanczos).
 """
 
 import torch.nn.functional as F
 
 from torchkeras.layers.reshaping._spatial import UpSamplingBase, repeat_nearest
+from torchkeras.ops.image_resize import resize
 from torchkeras.utils.validation import normalize_tuple
 
 _KERAS_METHODS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
-_SUPPORTED = ("nearest", "bilinear")
 
 
 class UpSampling2D(UpSamplingBase):
@@ -19,7 +21,7 @@ class UpSampling2D(UpSamplingBase):
     Args:
         size: int or tuple of 2 positive ints.
         data_format: "channels_last" (default: the global image_data_format) or "channels_first".
-        interpolation: "nearest" (default) or "bilinear".
+        interpolation: "nearest" (default), "bilinear", "bicubic", "lanczos3", "lanczos5" or "area".
     """
 
     _rank = 2
@@ -34,14 +36,14 @@ class UpSampling2D(UpSamplingBase):
             raise ValueError(f"Invalid value for argument `interpolation`. Expected one of {_KERAS_METHODS}. "
                              f"Received: interpolation={interpolation!r}")
         self.interpolation = interpolation.lower()
-        if self.interpolation not in _SUPPORTED:
-            raise ValueError(f"UpSampling2D(interpolation={self.interpolation!r}) is not supported by torchkeras: "
-                             f"TF's {self.interpolation} kernel has no exact torch equivalent. Use one of "
-                             f"{_SUPPORTED}.")
 
     def call(self, inputs):
         if self.interpolation == "nearest":
             return repeat_nearest(inputs, self._axes, self._size)
+        if self.interpolation != "bilinear":
+            axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+            size = (inputs.shape[axes[0]] * self.size[0], inputs.shape[axes[1]] * self.size[1])
+            return resize(inputs, size, interpolation=self.interpolation, data_format=self.data_format)
         x = inputs if self.data_format == "channels_first" else inputs.permute(0, 3, 1, 2)
         if not x.is_floating_point():
             x = x.float()  # TF's resize returns float32 for integer images

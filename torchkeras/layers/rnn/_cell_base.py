@@ -24,6 +24,7 @@ from torch import nn
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras import weight_layout as wl
 from torchkeras.keras_tensor import torch_dtype
+from torchkeras.layers.core.dropout import make_seed_generator
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
@@ -74,6 +75,7 @@ class RecurrentCell(DropoutRNNCell, Layer):
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
+        self.seed_generator = make_seed_generator(seed)
         self.state_size = self.units
         self.output_size = self.units
         self._act = _fast(self.activation)

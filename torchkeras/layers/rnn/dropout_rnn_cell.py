@@ -6,6 +6,8 @@ timesteps of one sequence share them (variational dropout, Gal & Ghahramani).
 
 import torch
 
+from torchkeras.random import SeedGenerator
+
 
 class DropoutRNNCell:
     """Mixin for cells with `dropout`, `recurrent_dropout` and (optionally) `dropout_mask_count`."""
@@ -13,7 +15,13 @@ class DropoutRNNCell:
     def _create_dropout_mask(self, like, rate):
         count = getattr(self, "dropout_mask_count", None)
         shape = like.shape if count is None else (count,) + tuple(like.shape)
-        keep = torch.empty(shape, dtype=like.dtype, device=like.device).bernoulli_(1.0 - rate)
+        seeds = getattr(self, "seed_generator", None)
+        if getattr(self, "seed", None) is not None and isinstance(seeds, SeedGenerator):
+            # `seed=` makes the masks reproducible: drawn from the cell's own stream (a CPU generator).
+            keep = torch.empty(shape, dtype=like.dtype).bernoulli_(1.0 - rate, generator=seeds.generator)
+            keep = keep.to(like.device)
+        else:
+            keep = torch.empty(shape, dtype=like.dtype, device=like.device).bernoulli_(1.0 - rate)
         # Inverted dropout: kept units are scaled by 1/(1-rate) so inference needs no rescaling.
         return keep.div_(1.0 - rate)
 

@@ -254,5 +254,7 @@ class RNN(Layer):
     def from_config(cls, cfg, custom_objects=None):
         cfg = dict(cfg)
         if "cell" in cfg and isinstance(cfg["cell"], dict):
-            cfg["cell"] = serialization.deserialize_keras_object(cfg["cell"], custom_objects)
+            from torchkeras.layers.rnn.stacked_rnn_cells import revive_layer
+
+            cfg["cell"] = revive_layer(cfg["cell"], custom_objects)
         return super().from_config(cfg)

@@ -18,14 +18,22 @@ import torch
 from torchkeras import config
 from torchkeras.keras_tensor import any_symbolic
 from torchkeras.layers.layer import Layer
-from torchkeras.layers.preprocessing.image_preprocessing._backend import BACKEND, torch_dtype
+from torchkeras.layers.preprocessing.image_preprocessing._backend import (
+    BACKEND,
+    TFSeedGenerator,
+    torch_dtype,
+)
 from torchkeras.layers.preprocessing.image_preprocessing._helpers import (
     TRANSFORMS,
     accepting_numpy,
     f32,
     to_tensor,
 )
-from torchkeras.layers.preprocessing.image_preprocessing._tf_data import is_tf_input, tf_data_call
+from torchkeras.layers.preprocessing.image_preprocessing._tf_data import (
+    in_tf_data,
+    is_tf_input,
+    tf_data_call,
+)
 
 
 class BaseImagePreprocessingLayer(Layer):
@@ -97,6 +105,13 @@ class BaseImagePreprocessingLayer(Layer):
         if not hasattr(self, "seed") or not hasattr(self, "generator"):
             raise ValueError("The `seed` and `generator` variable must be set in the `__init__` method "
                              "before calling `_get_seed_generator()`.")
+        if in_tf_data():
+            # As Keras: in a tf.data pipeline the layer draws from a TensorFlow-backend SeedGenerator
+            # made from `self.seed` (one per layer, kept across calls), not from `self.generator`.
+            gen = self.__dict__.get("_tf_seed_generator")
+            if gen is None:
+                gen = self.__dict__["_tf_seed_generator"] = TFSeedGenerator(self.seed)
+            return gen
         return self.generator
 
     def get_random_transformation(self, data, training=True, seed=None):

@@ -8,6 +8,7 @@ from torchkeras.porting.tf.data._base import Dataset
 from torchkeras.porting.tf.data._structure import (
     INFINITE,
     UNKNOWN,
+    is_flat,
     leaves,
     normalize,
     rebuild,
@@ -48,7 +49,8 @@ class TensorSlices(Dataset):
         if not isinstance(structure, (tuple, dict)):
             for i in range(self.n):
                 yield structure[i]
-        elif type(structure) is tuple and len(ls) == len(structure):
+        elif type(structure) is tuple and is_flat(structure):
+            # Plain components only: `({"a": x}, y)` has as many leaves as entries too, but keeps its dict.
             for i in range(self.n):
                 yield tuple(leaf[i] for leaf in ls)
         else:
