@@ -1,17 +1,52 @@
 # ruff: noqa  (a faithful copy of a public script: its own import order and style are kept)
 # SOURCE: https://keras.io/examples/timeseries/timeseries_weather_forecasting/
 #   (keras-team/keras-io: examples/timeseries/timeseries_weather_forecasting.py)
-# CHANGED: data: the jena_climate_2009_2016.csv download -> _corpus_data.weather(n=6000) (float32 (6000, 14), its
-#   columns [0, 1, 5, 6] play the 7 selected features, so 7 -> 4), and pandas indexing (.iloc, [[cols]],
-#   .values) -> the same numpy indexing; epochs 10 -> 2; plots dropped.
+# CHANGED: data: the jena_climate_2009_2016.csv download -> _corpus_data.weather(n=6000) (float32 (6000, 14), the
+#   csv's 14 feature columns, keyed by the source's feature_keys in a dict of numpy columns), and pandas indexing
+#   (df[selected_features], .loc, .iloc, [[cols]], .values) -> the same numpy indexing; epochs 10 -> 2; plots dropped;
+#   path_checkpoint "model_checkpoint.h5" -> "model_checkpoint.weights.h5" (Keras 3 requires it with save_weights_only).
 import keras
 import numpy as np
 
 from _corpus_data import weather
 
 table = weather(n=6000)
-titles = ["Pressure", "Temperature", "Temperature in Kelvin", "Temperature (dew point)",
-          "Relative Humidity", "Saturation vapor pressure", "Vapor pressure"]
+
+titles = [
+    "Pressure",
+    "Temperature",
+    "Temperature in Kelvin",
+    "Temperature (dew point)",
+    "Relative Humidity",
+    "Saturation vapor pressure",
+    "Vapor pressure",
+    "Vapor pressure deficit",
+    "Specific humidity",
+    "Water vapor concentration",
+    "Airtight",
+    "Wind speed",
+    "Maximum wind speed",
+    "Wind direction in degrees",
+]
+
+feature_keys = [
+    "p (mbar)",
+    "T (degC)",
+    "Tpot (K)",
+    "Tdew (degC)",
+    "rh (%)",
+    "VPmax (mbar)",
+    "VPact (mbar)",
+    "VPdef (mbar)",
+    "sh (g/kg)",
+    "H2OC (mmol/mol)",
+    "rho (g/m**3)",
+    "wv (m/s)",
+    "max. wv (m/s)",
+    "wd (deg)",
+]
+
+df = {key: table[:, i] for i, key in enumerate(feature_keys)}
 
 split_fraction = 0.715
 train_split = int(split_fraction * int(table.shape[0]))
@@ -32,9 +67,10 @@ def normalize(data, train_split):
 
 print(
     "The selected parameters are:",
-    ", ".join([titles[i] for i in [0, 1, 5, 6]]),
+    ", ".join([titles[i] for i in [0, 1, 5, 7, 8, 10, 11]]),
 )
-features = table[:, [0, 1, 5, 6]]
+selected_features = [feature_keys[i] for i in [0, 1, 5, 7, 8, 10, 11]]
+features = np.stack([df[key] for key in selected_features], axis=1)
 
 features = normalize(features, train_split)
 
@@ -44,7 +80,7 @@ val_data = features[train_split:]
 start = past + future
 end = start + train_split
 
-x_train = train_data[:, [i for i in range(4)]]
+x_train = train_data[:, [i for i in range(7)]]
 y_train = features[start:end][:, [1]]
 
 sequence_length = int(past / step)
@@ -61,7 +97,7 @@ x_end = len(val_data) - past - future
 
 label_start = train_split + past + future
 
-x_val = val_data[:x_end][:, [i for i in range(4)]]
+x_val = val_data[:x_end][:, [i for i in range(7)]]
 y_val = features[label_start:][:, [1]]
 
 dataset_val = keras.preprocessing.timeseries_dataset_from_array(
