@@ -288,3 +288,29 @@ def test_batchnorm_training_step_matches_numpy_formulas():
     np.testing.assert_allclose(bn.moving_variance.numpy(), 0.9 + 0.1 * var, rtol=1e-5)
     y[..., 0].sum().backward()  # d/dx of the sum of a normalised channel is 0
     np.testing.assert_allclose(xt.grad.numpy(), 0, atol=1e-5)
+
+
+@pytest.mark.parametrize("channels", [3, 8, 32])
+def test_batchnorm_training_nhwc_matches_formula_with_gradients(channels):
+    # Fewer than 16 channels take a channels-first copy on CPU (speed); values, gradients and the moving
+    # statistics must equal the batch-norm formula computed in float64.
+    rng = np.random.default_rng(channels)
+    x = torch.tensor(rng.normal(size=(4, 5, 6, channels)), dtype=torch.float32, requires_grad=True)
+    g = torch.tensor(rng.normal(size=(4, 5, 6, channels)), dtype=torch.float32)
+    layer = BatchNormalization(momentum=0.9, epsilon=1e-3)
+    layer.build(tuple(x.shape))
+    gamma = rng.uniform(0.5, 1.5, channels)
+    beta = rng.normal(size=channels)
+    layer.set_weights([gamma, beta, np.zeros(channels), np.ones(channels)])
+    y = layer(x, training=True)
+    (y * g).sum().backward()
+    xd = x.detach().double().requires_grad_(True)
+    mean, var = xd.mean((0, 1, 2)), xd.var((0, 1, 2), unbiased=False)
+    want = (xd - mean) / torch.sqrt(var + 1e-3) * torch.tensor(gamma) + torch.tensor(beta)
+    (want * g.double()).sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), xd.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert y.is_contiguous()
+    moving_mean, moving_var = layer.get_weights()[2:]
+    np.testing.assert_allclose(moving_mean, 0.1 * mean.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(moving_var, 0.9 + 0.1 * var.detach().numpy(), rtol=1e-5, atol=1e-6)

@@ -152,8 +152,16 @@ class BatchNormalization(AffineNormalization):
             return None
         mean = torch.zeros(dim, dtype=x.dtype, device=x.device)
         var = torch.zeros(dim, dtype=x.dtype, device=x.device)
-        out = U.on_channels_axis(x, self._axis, lambda t: F.batch_norm(t, mean, var, gamma, beta, True, 1.0,
-                                                                      self.epsilon))
+        if dim < 16 and x.dim() == 4 and self._axis == 3 and x.device.type == "cpu":
+            # torch's channels-last batch-norm backward on CPU is ~4x slower than the channels-first
+            # one when there are fewer channels than a vector register holds (measured 11 ms vs 2.7 ms
+            # for 8 channels at 128x32x32): normalise a channels-first copy instead (and hand the
+            # next layer channels-last memory again, so relu and conv backward see one layout).
+            out = _Relayout.apply(F.batch_norm(_Relayout.apply(x, (0, 3, 1, 2)), mean, var, gamma, beta, True,
+                                               1.0, self.epsilon), (0, 2, 3, 1))
+        else:
+            out = U.on_channels_axis(x, self._axis, lambda t: F.batch_norm(t, mean, var, gamma, beta, True,
+                                                                          1.0, self.epsilon))
         m = self.momentum
         with torch.no_grad():  # (the scratch buffers are saved for the backward: left unchanged)
             self.running_mean.copy_(self.running_mean.to(x.dtype) * m + mean * (1.0 - m))
@@ -217,3 +225,17 @@ def _synced_moments(x, red, axis):
     count = all_reduce(count)
     mean = stats[0] / count
     return mean, torch.clamp(stats[1] / count - mean.square(), min=0.0)
+
+
+class _Relayout(torch.autograd.Function):
+    """`x.permute(dims)` copied to contiguous memory, whose gradient is copied back to contiguous memory
+    in the input's order (a plain `.contiguous()` passes a permuted, non-contiguous gradient on)."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+        return x.permute(dims).contiguous()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.permute(ctx.inverse).contiguous(), None
