@@ -193,25 +193,23 @@ def _policy_for(layer, cls):
     return policy if isinstance(policy, cls) else None
 
 
-def get_group_size_for_layer(layer, config):
-    """The GPTQ group size from `config`, else from the layer's GPTQDTypePolicy."""
+def _gptq_setting(layer, config, attr):
+    """GPTQ's `attr` (group_size / weight_bits) from `config`, else from the layer's GPTQDTypePolicy."""
     from torchkeras.dtype_policies import GPTQDTypePolicy
     if config and isinstance(config, GPTQConfig):
-        return config.group_size
+        return getattr(config, attr)
     policy = _policy_for(layer, GPTQDTypePolicy)
     if policy is None:
-        raise ValueError("For GPTQ quantization, the group_size must be specifiedeither through a `dtype_policy` "
+        raise ValueError(f"For GPTQ quantization, the {attr} must be specifiedeither through a `dtype_policy` "
                          "of type `GPTQDTypePolicy` or the `config` argument.")
-    return policy.group_size
+    return getattr(policy, attr)
+
+
+def get_group_size_for_layer(layer, config):
+    """The GPTQ group size from `config`, else from the layer's GPTQDTypePolicy."""
+    return _gptq_setting(layer, config, "group_size")
 
 
 def get_weight_bits_for_layer(layer, config):
     """The GPTQ weight bits from `config`, else from the layer's GPTQDTypePolicy."""
-    from torchkeras.dtype_policies import GPTQDTypePolicy
-    if config and isinstance(config, GPTQConfig):
-        return config.weight_bits
-    policy = _policy_for(layer, GPTQDTypePolicy)
-    if policy is None:
-        raise ValueError("For GPTQ quantization, the weight_bits must be specifiedeither through a `dtype_policy` "
-                         "of type `GPTQDTypePolicy` or the `config` argument.")
-    return policy.weight_bits
+    return _gptq_setting(layer, config, "weight_bits")

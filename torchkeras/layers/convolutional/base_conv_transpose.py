@@ -13,7 +13,6 @@ from torchkeras.layers.convolutional.conv_layer import (
     ConvLayer,
     built_kernel,
     positive_integer,
-    standardize_tuple,
 )
 from torchkeras.layers.convolutional.conv_utils import (
     check_ndim,
@@ -25,6 +24,7 @@ from torchkeras.layers.convolutional.conv_utils import (
     with_channels,
 )
 from torchkeras.layers.convolutional.padding import effective_kernel, transpose_output_length
+from torchkeras.utils.validation import normalize_tuple
 
 _FN = {2: F.conv_transpose2d, 3: F.conv_transpose3d}  # rank 1 runs through conv_transpose2d
 
@@ -42,7 +42,7 @@ class BaseConvTranspose(ConvLayer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = positive_integer(filters, "filters")
         self._init_geometry(rank, kernel_size, strides, dilation_rate, padding)
-        self.output_padding = None if output_padding is None else standardize_tuple(
+        self.output_padding = None if output_padding is None else normalize_tuple(
             output_padding, rank, "output_padding", allow_zero=True)
         self._init_outputs(data_format, activation, use_bias, locals())
         if self.output_padding is not None:

@@ -1,7 +1,6 @@
 """ConvLayer: what the Conv, ConvTranspose, DepthwiseConv and SeparableConv families share - argument
 validation, weight creation and tracking, the channel lock, and Keras's config layout."""
 
-import numbers
 
 import torch
 
@@ -21,6 +20,7 @@ from torchkeras.layers.convolutional.weight_args import (
 )
 from torchkeras.layers.input_spec import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.utils.validation import normalize_tuple
 
 
 def positive_integer(value, arg, where=""):
@@ -29,31 +29,6 @@ def positive_integer(value, arg, where=""):
         raise ValueError(f"Invalid value for argument `{arg}`. Expected a strictly positive value. "
                          f"Received {arg}={value!r}{where}. Pass a whole number > 0.")
     return int(value)
-
-
-def standardize_tuple(value, n, name, allow_zero=False):
-    """An int or an iterable of n ints -> a tuple of n ints, with Keras's standardize_tuple messages
-    (its tests match them) followed by what to pass instead."""
-    msg = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}"
-    req = ">= 0" if allow_zero else "> 0"
-    hint = f". Pass an int or a tuple/list of {n} ints {req}."
-    if isinstance(value, int) and not isinstance(value, bool):
-        out = (value,) * n
-    else:
-        try:
-            out = tuple(value)
-        except TypeError:
-            raise ValueError(msg + hint) from None
-        if len(out) != n:
-            raise ValueError(msg + hint)
-        for v in out:
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or int(v) != v:
-                raise ValueError(f"{msg}including element {v} of type {type(v)}{hint}")
-        out = tuple(int(v) for v in out)
-    bad = {v for v in out if v < 0 or (v == 0 and not allow_zero)}
-    if bad:
-        raise ValueError(f"{msg}, including values {bad} that do not satisfy `value {req}`{hint}")
-    return out
 
 
 def subclass_args(args):
@@ -83,9 +58,9 @@ class ConvLayer(Layer):
 
     def _init_geometry(self, rank, kernel_size, strides, dilation_rate, padding, allow_causal=False):
         self.rank = rank
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = normalize_tuple(strides, rank, "strides")
+        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.padding = normalize_padding(padding, allow_causal=allow_causal, layer=self)
 
     def _init_outputs(self, data_format, activation, use_bias, args):
